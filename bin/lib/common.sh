@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# Shared by the scripts in bin/: messages, tool checks, and cluster-file look-ups.
+# Source it; it defines functions only (plus PERSEUS_ROOT).
+
+PERSEUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export PERSEUS_ROOT
+
+# die MESSAGE...: print "SCRIPT: MESSAGE" to stderr and exit 1.
+die() {
+    printf '%s: %s\n' "$(basename "$0")" "$*" >&2
+    exit 1
+}
+
+# say MESSAGE...: a progress line on stderr.
+say() {
+    printf '%s: %s\n' "$(basename "$0")" "$*" >&2
+}
+
+# need_cmd TOOL [PACKAGE]: fail clearly when a tool is missing.
+need_cmd() {
+    command -v "$1" >/dev/null 2>&1 || die "needs '$1' (Debian package: ${2:-$1}); install it with: apt-get install -y ${2:-$1}"
+}
+
+# need_root: fail clearly unless running as root.
+need_root() {
+    [[ "$(id -u)" -eq 0 ]] || die "must run as root (it changes network namespaces, iptables or services)"
+}
+
+# cluster_file: the cluster file in use (PERSEUS_CLUSTER overrides the default).
+cluster_file() {
+    printf '%s\n' "${PERSEUS_CLUSTER:-$PERSEUS_ROOT/etc/tidb-cluster.json}"
+}
+
+# cluster_nodes FILE: the node names, one per line, in file order.
+cluster_nodes() {
+    need_cmd jq
+    [[ -r "$1" ]] || die "cluster file $1: cannot read it"
+    jq -r 'keys_unsorted[]' "$1" 2>/dev/null || die "cluster file $1: not valid JSON"
+}
+
+# cluster_field FILE NODE PATH: one field of one node (PATH like .db.port);
+# an unknown node or a missing field is an error that names both.
+cluster_field() {
+    local file="$1" node="$2" path="$3" value
+    need_cmd jq
+    [[ -r "$file" ]] || die "cluster file $file: cannot read it"
+    jq -e --arg n "$node" 'has($n)' "$file" >/dev/null 2>&1 \
+        || die "unknown node '$node': $file lists $(cluster_nodes "$file" | paste -sd, -)"
+    value="$(jq -er --arg n "$node" ".[\$n]${path} // empty" "$file" 2>/dev/null)" \
+        || die "cluster file $file: node $node: missing field ${path#.}"
+    printf '%s\n' "$value"
+}

@@ -1,0 +1,8 @@
+//! Perseus: measures, from the clients' side, how a MySQL-protocol cluster
+//! behaves while one of its nodes is cut off or killed.
+//!
+//! Data flows one way: workers → events → log → tally / analyses → render.
+
+pub mod cluster;
+pub mod event;
+pub mod tally;
