@@ -1,0 +1,68 @@
+//! Helpers shared by the root-only tests that build network namespaces.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// The repository root (where bin/ lives).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// True when running as root; otherwise prints the skip line the brief asks for.
+pub fn root_or_skip(test: &str) -> bool {
+    let uid = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    if String::from_utf8_lossy(&uid).trim() == "0" {
+        return true;
+    }
+    println!("skipped: {test} needs root (it makes network namespaces and iptables rules)");
+    false
+}
+
+/// Runs a program, returning its output whatever the exit status.
+pub fn run(program: &str, args: &[&str]) -> Output {
+    Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+}
+
+/// Runs a program that must succeed; returns its stdout.
+pub fn ok(program: &str, args: &[&str]) -> String {
+    let out = run(program, args);
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Best effort, for clean-up: runs a program and ignores the outcome.
+pub fn quiet(program: &str, args: &[&str]) {
+    let _ = Command::new(program).args(args).output();
+}
+
+/// iptables-save of a namespace (None: the root namespace), without the
+/// comment lines (they carry timestamps) and the packet counters (traffic
+/// changes them), and without any line naming `skip` when given.
+pub fn iptables_rules(netns: Option<&str>, skip: Option<&str>) -> Vec<String> {
+    let text = match netns {
+        Some(ns) => ok("ip", &["netns", "exec", ns, "iptables-save"]),
+        None => ok("iptables-save", &[]),
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| skip.is_none_or(|s| !l.contains(s)))
+        .map(|l| match (l.starts_with(':'), l.rfind(" [")) {
+            (true, Some(i)) => l[..i].to_string(),
+            _ => l.to_string(),
+        })
+        .collect()
+}
