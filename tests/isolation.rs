@@ -3,9 +3,9 @@
 //! route), with this process in the root namespace playing the client.
 //! Root only: it prints a skip line otherwise.
 
-mod common;
+mod netns;
 
-use common::{iptables_rules, ok, quiet, root, root_or_skip, run};
+use netns::{iptables_rules, ok, quiet, root, root_or_skip, run};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

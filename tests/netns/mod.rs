@@ -1,4 +1,4 @@
-//! Helpers shared by the root-only tests that build network namespaces.
+//! Helpers for the root-only tests that build network namespaces (isolation, lab).
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::path::PathBuf;
