@@ -48,21 +48,28 @@ pub fn load(path: &Path) -> Result<Vec<NodeSpec>, String> {
 }
 
 pub fn parse(text: &str) -> Result<Vec<NodeSpec>, String> {
-    let Entries(entries) = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let Entries(entries) =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     if entries.is_empty() {
         return Err("lists no nodes".into());
     }
     let mut nodes: Vec<NodeSpec> = Vec::new();
     for (name, entry) in entries {
         if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!("node name {name:?} must be non-empty without spaces"));
+            return Err(format!(
+                "node name {name:?} must be non-empty without spaces"
+            ));
         }
         if nodes.iter().any(|n| n.name == name) {
             return Err(format!("node {name} is listed twice"));
         }
         let host = match entry.get("host") {
             Some(Value::String(h)) if !h.is_empty() => h.clone(),
-            Some(_) => return Err(format!("node {name}: field host must be a non-empty string")),
+            Some(_) => {
+                return Err(format!(
+                    "node {name}: field host must be a non-empty string"
+                ))
+            }
             None => return Err(format!("node {name}: missing field host")),
         };
         let port = match entry.get("db").map(|db| db.get("port")) {
@@ -71,8 +78,9 @@ pub fn parse(text: &str) -> Result<Vec<NodeSpec>, String> {
             Some(Some(p)) => p
                 .as_u64()
                 .filter(|&p| (1..=65535).contains(&p))
-                .ok_or_else(|| format!("node {name}: field db.port must be a port number (1-65535), not {p}"))?
-                as u16,
+                .ok_or_else(|| {
+                    format!("node {name}: field db.port must be a port number (1-65535), not {p}")
+                })? as u16,
         };
         nodes.push(NodeSpec { name, host, port });
     }
@@ -84,10 +92,14 @@ pub fn select(nodes: &[NodeSpec], names: &[String], file: &str) -> Result<Vec<No
     names
         .iter()
         .map(|wanted| {
-            nodes.iter().find(|n| &n.name == wanted).cloned().ok_or_else(|| {
-                let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-                format!("unknown node {wanted}: {file} lists {}", known.join(", "))
-            })
+            nodes
+                .iter()
+                .find(|n| &n.name == wanted)
+                .cloned()
+                .ok_or_else(|| {
+                    let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+                    format!("unknown node {wanted}: {file} lists {}", known.join(", "))
+                })
         })
         .collect()
 }
@@ -115,7 +127,9 @@ mod tests {
         assert!(err(r#"{"a": {"db": {"port": 1}}}"#).contains("node a: missing field host"));
         assert!(err(r#"{"a": {"host": "h"}}"#).contains("node a: missing field db"));
         assert!(err(r#"{"a": {"host": "h", "db": {}}}"#).contains("db.port"));
-        assert!(err(r#"{"a": {"host": "h", "db": {"port": "x"}}}"#).contains("node a: field db.port"));
+        assert!(
+            err(r#"{"a": {"host": "h", "db": {"port": "x"}}}"#).contains("node a: field db.port")
+        );
         assert!(err(r#"{"a": {"host": "h", "db": {"port": 70000}}}"#).contains("70000"));
         assert!(err("{}").contains("no nodes"));
         assert!(err("[1]").contains("not valid JSON"));
@@ -125,6 +139,8 @@ mod tests {
     #[test]
     fn select_rejects_unknown_nodes() {
         let nodes = parse(r#"{"a": {"host": "h", "db": {"port": 1}}}"#).expect("parses");
-        assert!(select(&nodes, &["b".into()], "f.json").expect_err("unknown").contains("unknown node b"));
+        assert!(select(&nodes, &["b".into()], "f.json")
+            .expect_err("unknown")
+            .contains("unknown node b"));
     }
 }

@@ -428,7 +428,10 @@ mod tests {
         Event::Op(op(OpKind::Read, true, Some(None))).write_line(&mut line);
         let text = String::from_utf8(line).expect("utf8");
         assert!(text.contains("\"value\":null"), "{text}");
-        assert!(text.starts_with("{\"ev\":\"op\",\"t_us\":1234567,"), "{text}");
+        assert!(
+            text.starts_with("{\"ev\":\"op\",\"t_us\":1234567,"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -439,8 +442,7 @@ mod tests {
         assert!(err(r#"{"ev":"start","t_us":0,"schema":2}"#).contains("schema version 2"));
         assert!(err(r#"{"ev":"bogus","t_us":0}"#).contains("unknown event kind"));
         assert!(err(r#"{"ev":"op","t_us":"x"}"#).contains("invalid type"));
-        let failed_without_err =
-            r#"{"ev":"op","t_us":1,"node":"a","conn":0,"key":"k","op":"read","ok":false,"lat_us":1}"#;
+        let failed_without_err = r#"{"ev":"op","t_us":1,"node":"a","conn":0,"key":"k","op":"read","ok":false,"lat_us":1}"#;
         assert!(err(failed_without_err).contains("`err`"));
     }
 }

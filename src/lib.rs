@@ -4,5 +4,7 @@
 //! Data flows one way: workers → events → log → tally / analyses → render.
 
 pub mod cluster;
+pub mod duration;
 pub mod event;
+pub mod load;
 pub mod tally;

@@ -1,0 +1,43 @@
+//! Durations on the command line: `20` (seconds), `1.5s`, `250ms`, `2m`.
+
+use std::time::Duration;
+
+pub fn parse(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let (number, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 1e-3)
+    } else if let Some(n) = t.strip_suffix("us") {
+        (n, 1e-6)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = t.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (t, 1.0)
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration (examples: 20, 1.5s, 250ms, 2m)"))?;
+    if !value.is_finite() || value < 0.0 || value * scale > 1e9 {
+        return Err(format!(
+            "'{text}' is not a duration between 0 and 10^9 seconds"
+        ));
+    }
+    Ok(Duration::from_secs_f64(value * scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(parse("20").ok(), Some(Duration::from_secs(20)));
+        assert_eq!(parse("1.5s").ok(), Some(Duration::from_millis(1500)));
+        assert_eq!(parse("250ms").ok(), Some(Duration::from_millis(250)));
+        assert_eq!(parse("2m").ok(), Some(Duration::from_secs(120)));
+        assert!(parse("-1").is_err());
+        assert!(parse("x").is_err());
+        assert!(parse("nan").is_err());
+    }
+}

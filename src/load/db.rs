@@ -1,0 +1,187 @@
+//! Talking to one node: connection options, the three statements of an
+//! iteration, how errors are classified, and the check made before the run.
+
+use crate::cluster::NodeSpec;
+use crate::event::ErrorKind;
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts, OptsBuilder, Statement};
+use std::io;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Credentials {
+    pub user: String,
+    pub password: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub read: Duration,
+    pub write: Duration,
+}
+
+/// The SQL of one iteration, for one database and table.
+#[derive(Clone)]
+pub struct Sql {
+    pub read: String,
+    pub insert: String,
+    pub update: String,
+}
+
+impl Sql {
+    /// `database` and `table` must already be checked as plain identifiers.
+    pub fn new(database: &str, table: &str) -> Sql {
+        let t = format!("`{database}`.`{table}`");
+        Sql {
+            read: format!("SELECT value FROM {t} WHERE id = ?"),
+            insert: format!("INSERT INTO {t} (id, value) VALUES (?, ?)"),
+            update: format!("UPDATE {t} SET value = ? WHERE id = ?"),
+        }
+    }
+}
+
+pub fn opts(node: &NodeSpec, creds: &Credentials, timeouts: Timeouts) -> Opts {
+    OptsBuilder::new()
+        .ip_or_hostname(Some(node.host.clone()))
+        .tcp_port(node.port)
+        .user(Some(creds.user.clone()))
+        .pass(creds.password.clone())
+        // The crate would otherwise switch a loopback connection to the Unix
+        // socket, which iptables cannot cut: measure TCP, always.
+        .prefer_socket(false)
+        .tcp_nodelay(true)
+        .tcp_connect_timeout(Some(timeouts.connect))
+        .read_timeout(Some(timeouts.read))
+        .write_timeout(Some(timeouts.write))
+        .into()
+}
+
+/// An open connection with the iteration's statements prepared on it.
+pub struct Session {
+    pub conn: Conn,
+    pub read: Statement,
+    pub insert: Statement,
+    pub update: Statement,
+    pub version: String,
+}
+
+/// Connects and prepares; this is the whole `connect` operation of the log.
+pub fn open(opts: &Opts, sql: &Sql) -> Result<Session, mysql::Error> {
+    let mut conn = Conn::new(opts.clone())?;
+    let version: Option<String> = conn.query_first("SELECT VERSION()")?;
+    let read = conn.prep(&sql.read)?;
+    let insert = conn.prep(&sql.insert)?;
+    let update = conn.prep(&sql.update)?;
+    Ok(Session {
+        conn,
+        read,
+        insert,
+        update,
+        version: version.unwrap_or_default(),
+    })
+}
+
+/// How a failure is logged: kind, server error code, message.
+pub fn classify(err: &mysql::Error, connecting: bool) -> (ErrorKind, Option<u16>, String) {
+    use mysql::{DriverError, Error};
+    let io_kind = |e: &io::Error| {
+        if matches!(
+            e.kind(),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+        ) {
+            ErrorKind::Timeout
+        } else if connecting {
+            ErrorKind::Connect
+        } else {
+            ErrorKind::Io
+        }
+    };
+    let kind = match err {
+        Error::MySqlError(e) => return (ErrorKind::Server, Some(e.code), e.message.clone()),
+        Error::IoError(e) => io_kind(e),
+        Error::CodecError(codec) => match find_io(codec) {
+            Some(e) => io_kind(e),
+            None if connecting => ErrorKind::Connect,
+            None => ErrorKind::Driver,
+        },
+        Error::DriverError(DriverError::ConnectTimeout | DriverError::Timeout) => {
+            ErrorKind::Timeout
+        }
+        Error::DriverError(DriverError::CouldNotConnect(_)) => ErrorKind::Connect,
+        Error::UrlError(_) => ErrorKind::Connect,
+        _ if connecting => ErrorKind::Connect,
+        _ => ErrorKind::Driver,
+    };
+    let msg = match err {
+        Error::DriverError(DriverError::CouldNotConnect(Some((addr, why, _)))) => {
+            format!("could not connect to {addr}: {why}")
+        }
+        Error::IoError(e) => e.to_string(),
+        _ => err.to_string(),
+    };
+    (kind, None, msg)
+}
+
+/// The I/O error at the root of a codec error, if there is one.
+fn find_io<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e io::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(io) = e.downcast_ref::<io::Error>() {
+            return Some(io);
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// What the check before the run found on one node.
+pub enum Preflight {
+    Ready,
+    /// Reachable and answering, but not ready (e.g. a Galera node out of quorum).
+    NotReady(String),
+    Unreachable(String),
+    /// Wrong credentials, missing database or table: the run must not start.
+    Fatal(String),
+}
+
+pub fn preflight(
+    node: &NodeSpec,
+    opts: &Opts,
+    sql: &Sql,
+    database: &str,
+    table: &str,
+) -> Preflight {
+    let at = format!("node {} ({}:{})", node.name, node.host, node.port);
+    match open(opts, sql) {
+        Ok(_) => Preflight::Ready,
+        Err(mysql::Error::MySqlError(e)) => match e.code {
+            1045 | 1044 | 1142 | 1698 => Preflight::Fatal(format!(
+                "{at}: access denied ({}): check --user and the password (MYSQL_PWD or --password-file)",
+                e.message
+            )),
+            1049 | 1146 => Preflight::Fatal(format!(
+                "{at}: {} — table {database}.{table} is missing; create it with: bin/init-lily.sh {}",
+                e.message, node.name
+            )),
+            code => Preflight::NotReady(format!("{at}: server error {code}: {}", e.message)),
+        },
+        Err(e) => Preflight::Unreachable(format!("{at}: {}", classify(&e, true).2)),
+    }
+}
+
+/// Database and table names go into SQL text, so only plain identifiers pass.
+pub fn check_identifier(what: &str, name: &str) -> Result<(), String> {
+    let plain = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if plain {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} '{name}' must be a plain identifier (letters, digits, _ or $)"
+        ))
+    }
+}

@@ -1,0 +1,73 @@
+//! Running the perseus binary and reading what it leaves behind.
+
+use perseus::event::{Event, SCHEMA};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+pub fn perseus() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_perseus"));
+    cmd.env_remove("MYSQL_PWD").stdin(Stdio::null());
+    cmd
+}
+
+pub fn run(args: &[&str]) -> Output {
+    perseus().args(args).output().expect("run perseus")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every line of the log, checked against schema 1 by the library's parser.
+pub fn read_log(path: &Path) -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mut out: Vec<serde_json::Value> = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        Event::parse(line).unwrap_or_else(|e| panic!("log line {}: {e}: {}", i + 1, text(line)));
+        out.push(serde_json::from_slice(line).expect("json"));
+    }
+    let first = out.first().expect("log has a start line");
+    assert_eq!(first["ev"], "start");
+    assert_eq!(first["t_us"], 0);
+    assert_eq!(first["schema"], SCHEMA);
+    out
+}
+
+/// The table's data rows: [second, total, node1, node2, ...].
+pub fn rows(stdout: &str) -> Vec<Vec<u64>> {
+    stdout
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            l.split('\t')
+                .map(|c| c.parse().expect("a number"))
+                .collect()
+        })
+        .collect()
+}
+
+/// Successful writes per (second, node), counted straight from the log.
+pub fn successes_per_second(log: &[serde_json::Value]) -> BTreeMap<(u64, String), u64> {
+    let mut counts = BTreeMap::new();
+    for ev in log {
+        let write = ev["op"] == "insert" || ev["op"] == "update";
+        if ev["ev"] == "op" && ev["ok"] == true && write {
+            let second = ev["t_us"].as_u64().expect("t_us") / 1_000_000 + 1;
+            let node = ev["node"].as_str().expect("node").to_string();
+            *counts.entry((second, node)).or_default() += 1;
+        }
+    }
+    counts
+}
+
+pub fn ops<'a>(
+    log: &'a [serde_json::Value],
+    node: &'a str,
+) -> impl Iterator<Item = &'a serde_json::Value> + 'a {
+    log.iter()
+        .filter(move |e| e["ev"] == "op" && e["node"] == node)
+}
