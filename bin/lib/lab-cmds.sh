@@ -1,0 +1,135 @@
+# shellcheck shell=bash
+# The lab's commands that do not depend on the engine's details: up, down,
+# status, kill, start, isolate, rejoin. Needs common.sh and the other
+# bin/lib/lab-*.sh; bin/lab.sh dispatches to them.
+
+LAB_ENGINES="galera tidb"
+
+# lab_engine_call FUNCTION ARGS...: ENGINE_FUNCTION of the lab's engine.
+lab_engine_call() {
+    local fn="$1"
+    shift
+    "${LAB_ENGINE}_$fn" "$@"
+}
+
+# lab_lock / lab_unlock: one up, down, kill or start at a time. Released
+# before a run, whose fault commands call this script again.
+lab_lock() {
+    exec 9>"/run/perseus-lab-$LAB_NAME.lock"
+    flock -w 30 9 || die "another lab.sh up/down/kill/start has held the lab for 30 s; try again"
+}
+lab_unlock() { exec 9>&-; }
+
+lab_tools() {
+    need_root
+    lab_need ip iproute2
+    lab_need iptables iptables
+    lab_need jq jq
+    lab_need flock util-linux
+}
+
+# lab_whole: every recorded server of every node is alive.
+lab_whole() {
+    local node comp
+    for node in $(lab_node_names); do
+        for comp in $(lab_engine_call components); do
+            lab_alive "$node" "$comp" || return 1
+        done
+    done
+}
+
+lab_write_cluster() {
+    local node
+    for node in $(lab_node_names); do
+        jq -nc --arg n "$node" --arg h "$(lab_node_addr "$node")" --argjson e "$(lab_engine_call entry "$node")" \
+            '{($n): ({host: $h} + $e)}'
+    done | jq -s 'add' >"$(lab_cluster)"
+}
+
+# lab_schema: database, table and the client user, through the first node.
+lab_schema() {
+    local schema="$PERSEUS_ROOT/etc/schema.sql" password
+    [[ -r "$schema" ]] || die "$schema is missing"
+    password="$(<"$(lab_password_file)")"
+    lab_engine_call sql n1 <"$schema" || die "creating the schema from $schema failed"
+    # The host reaches the nodes from the bridge address, so the user's host
+    # pattern must match it: '%'.
+    lab_engine_call sql n1 -e "CREATE USER IF NOT EXISTS 'perseus'@'%' IDENTIFIED BY '$password';
+        GRANT ALL PRIVILEGES ON lily.* TO 'perseus'@'%';" || die "creating user perseus failed"
+}
+
+lab_up() {
+    local engine=galera nodes=3
+    while (($#)); do
+        case "$1" in
+            --engine) [[ $# -ge 2 ]] || die "--engine needs galera or tidb"; engine="$2"; shift 2 ;;
+            --nodes) [[ $# -ge 2 ]] || die "--nodes needs a number"; nodes="$2"; shift 2 ;;
+            *) die "up: unknown argument $1 (see --help)" ;;
+        esac
+    done
+    [[ " $LAB_ENGINES " == *" $engine "* ]] || die "unknown engine '$engine' (galera or tidb)"
+    [[ "$nodes" =~ ^[1-9]$ ]] || die "--nodes '$nodes': 1 to 9"
+    lab_tools
+    lab_lock
+    if [[ -f "$LAB_STATE" ]]; then
+        [[ "$LAB_ENGINE" == "$engine" ]] \
+            || die "a $LAB_ENGINE lab is up; take it down first ($(basename "$0") down)"
+        lab_whole || die "a lab is there but not whole (built halfway, or a node is down): see $(basename "$0") status; $(basename "$0") down clears it"
+        say "a $LAB_ENGINE lab with $LAB_NODES nodes is already up: nothing to do ($(basename "$0") status shows it)"
+        return 0
+    fi
+    ! ip link show "$LAB_BRIDGE" >/dev/null 2>&1 \
+        || die "bridge $LAB_BRIDGE exists but $LAB_DIR has no lab: remove the leftovers with $(basename "$0") down"
+    LAB_ENGINE="$engine"
+    lab_engine_call prepare
+    lab_write_state "$engine" "$nodes"
+    [[ -s "$(lab_password_file)" ]] || (umask 077 && od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$(lab_password_file)")
+    say "building a $engine lab: $nodes nodes on $LAB_BRIDGE, $LAB_NET.0/24, state in $LAB_DIR"
+    lab_net_up
+    lab_write_cluster
+    lab_engine_call up
+    lab_schema
+    lab_unlock
+    say "lab up: cluster file $(lab_cluster); user perseus, password in $(lab_password_file)"
+    say "try: eval \"\$($(basename "$0") env)\"; perseus --cluster \"\$PERSEUS_CLUSTER\" --user perseus"
+}
+
+# lab_env: shell lines that point perseus at the lab.
+lab_env() {
+    [[ -f "$LAB_STATE" ]] || die "no lab is up"
+    printf 'export PERSEUS_CLUSTER=%q\nexport MYSQL_PWD=%q\n' "$(lab_cluster)" "$(<"$(lab_password_file)")"
+}
+
+# lab_namespaces: the lab's namespaces that exist, built whole or not.
+lab_namespaces() {
+    ip netns list | awk '{print $1}' | grep -E "^$LAB_NAME-n[0-9]+\$" || true
+}
+
+lab_down() {
+    local pidfile node comp ns pid
+    need_root
+    lab_lock
+    # Every recorded server, whatever the engine and however far up got.
+    for pidfile in "$LAB_DIR"/nodes/*/*.pid; do
+        [[ -e "$pidfile" ]] || continue
+        node="$(basename "$(dirname "$pidfile")")"
+        comp="$(basename "$pidfile" .pid)"
+        lab_kill "$node" "$comp"
+    done
+    # What our servers started in the lab's namespaces and left behind (a
+    # state transfer's rsync, say): the namespaces are the lab's own.
+    for ns in $(lab_namespaces); do
+        for pid in $(ip netns pids "$ns"); do
+            say "ending PID $pid, left running in namespace $ns"
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+    lab_net_down
+    if [[ -f "$LAB_STATE" ]]; then
+        rm -rf "$LAB_DIR"
+    elif [[ -d "$LAB_DIR" ]]; then
+        rmdir "$LAB_DIR/nodes" "$LAB_DIR" 2>/dev/null || say "left $LAB_DIR alone: it is not a lab's state"
+    fi
+    lab_unlock
+    say "lab down: no namespace, bridge, route, rule or server of $LAB_NAME is left"
+}

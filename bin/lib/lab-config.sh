@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# The lab's names, addresses and state files. Needs bin/lib/common.sh.
+#
+# Settings (environment), read once by lab_settings:
+#   PERSEUS_LAB_DIR     state directory (default .lab under the repository)
+#   PERSEUS_LAB_NAME    prefix of namespaces, bridge and chain (default perseus)
+#   PERSEUS_LAB_SUBNET  the lab's own /24 (default 10.213.0.0/24)
+# A running lab remembers the names it was built with in lab.env, so that
+# down removes exactly what up made even if the environment changed since.
+
+# lab_settings: sets LAB_DIR, LAB_NAME, LAB_NET (the /24's first three
+# octets), LAB_BRIDGE, LAB_CHAIN and LAB_STATE from the environment, or from
+# lab.env when a lab exists.
+lab_settings() {
+    LAB_DIR="${PERSEUS_LAB_DIR:-$PERSEUS_ROOT/.lab}"
+    LAB_STATE="$LAB_DIR/lab.env"
+    LAB_NAME="${PERSEUS_LAB_NAME:-perseus}"
+    local subnet="${PERSEUS_LAB_SUBNET:-10.213.0.0/24}"
+    LAB_ENGINE=""
+    LAB_NODES=0
+    if [[ -f "$LAB_STATE" ]]; then
+        lab_read_state
+    else
+        # Interface names are at most 15 characters: NAME-br, NAME-n9.
+        [[ "$LAB_NAME" =~ ^[a-z][a-z0-9]{0,9}$ ]] \
+            || die "PERSEUS_LAB_NAME '$LAB_NAME': 1-10 lower-case letters and digits, starting with a letter"
+        [[ "$subnet" =~ ^([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})\.0/24$ ]] \
+            || die "PERSEUS_LAB_SUBNET '$subnet': expected a /24 like 10.213.0.0/24"
+        LAB_NET="${BASH_REMATCH[1]}"
+    fi
+    # shellcheck disable=SC2034 # globals for the other bin/lib/lab-*.sh
+    LAB_BRIDGE="$LAB_NAME-br"
+    # shellcheck disable=SC2034
+    LAB_CHAIN="PERSEUS-LAB-$LAB_NAME"
+}
+
+# lab_read_state: the KEY=VALUE lines of lab.env (read, never sourced).
+lab_read_state() {
+    local key value
+    while IFS='=' read -r key value; do
+        case "$key" in
+            engine) LAB_ENGINE="$value" ;;
+            nodes) LAB_NODES="$value" ;;
+            name) LAB_NAME="$value" ;;
+            net) LAB_NET="$value" ;;
+        esac
+    done <"$LAB_STATE"
+}
+
+# lab_write_state ENGINE NODES: written before anything is built, so that a
+# half-built lab can always be taken down.
+lab_write_state() {
+    LAB_ENGINE="$1"
+    LAB_NODES="$2"
+    mkdir -p "$LAB_DIR/nodes"
+    printf 'engine=%s\nnodes=%s\nname=%s\nnet=%s\n' "$LAB_ENGINE" "$LAB_NODES" "$LAB_NAME" "$LAB_NET" >"$LAB_STATE"
+}
+
+lab_node_names() {
+    local i
+    for ((i = 1; i <= LAB_NODES; i++)); do
+        printf 'n%d\n' "$i"
+    done
+}
+
+lab_ns() { printf '%s-%s\n' "$LAB_NAME" "$1"; }
+lab_host_addr() { printf '%s.1\n' "$LAB_NET"; }
+lab_node_addr() { printf '%s.%d\n' "$LAB_NET" "$((10 + ${1#n}))"; }
+lab_node_dir() { printf '%s/nodes/%s\n' "$LAB_DIR" "$1"; }
+lab_cluster() { printf '%s/cluster.json\n' "$LAB_DIR"; }
+lab_password_file() { printf '%s/password\n' "$LAB_DIR"; }
+
+# lab_need_node NODE: dies unless NODE is one of the running lab's nodes.
+lab_need_node() {
+    [[ -f "$LAB_STATE" ]] || die "no lab is up (start one with: $(basename "$0") up)"
+    if ! [[ "$1" =~ ^n[0-9]+$ ]] || ((${1#n} < 1 || ${1#n} > LAB_NODES)); then
+        die "unknown node '$1': the lab has $(lab_node_names | paste -sd, -)"
+    fi
+}

@@ -1,0 +1,150 @@
+# shellcheck shell=bash
+# The lab's MariaDB Galera engine: one mariadbd per namespace, settings
+# checked in shared/notes.md. Needs common.sh, lab-config.sh, lab-proc.sh.
+# Engine interface (see bin/lab.sh): ENGINE_prepare, ENGINE_components,
+# ENGINE_entry, ENGINE_up, ENGINE_start, ENGINE_ready, ENGINE_sql,
+# ENGINE_status.
+
+GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
+# A joiner's state transfer takes several seconds; on a busy 2-core machine
+# much longer. Generous, but never endless.
+GALERA_WAIT=180
+
+galera_prepare() {
+    lab_need mariadbd mariadb-server
+    lab_need mariadb mariadb-client
+    lab_need mariadb-install-db mariadb-server
+    lab_need "$GALERA_PROVIDER" galera-4
+    lab_need rsync rsync
+    id mysql >/dev/null 2>&1 || die "no user 'mysql' (the mariadb-server package makes it)"
+}
+
+galera_components() { printf 'mariadbd\n'; }
+
+# galera_entry NODE: the node's fields in the cluster file besides host.
+galera_entry() { jq -nc '{db: {port: 3306}}'; }
+
+galera_cnf() { printf '%s/my.cnf\n' "$(lab_node_dir "$1")"; }
+galera_socket() { printf '%s/mariadbd.sock\n' "$(lab_node_dir "$1")"; }
+
+# galera_write_cnf NODE: the node's whole configuration; mariadbd reads only
+# this file (--defaults-file), never Debian's /etc/mysql.
+galera_write_cnf() {
+    local node="$1" dir members
+    dir="$(lab_node_dir "$node")"
+    members="$(for n in $(lab_node_names); do lab_node_addr "$n"; done | paste -sd, -)"
+    cat >"$(galera_cnf "$node")" <<CNF
+[mariadbd]
+user=mysql
+datadir=$dir/data
+socket=$(galera_socket "$node")
+pid-file=$dir/mariadbd.own.pid
+bind-address=$(lab_node_addr "$node")
+port=3306
+skip-name-resolve
+# Light for three servers on a 2-core machine.
+innodb_buffer_pool_size=64M
+innodb_flush_log_at_trx_commit=0
+performance_schema=OFF
+max_connections=200
+# Galera.
+binlog_format=ROW
+default_storage_engine=InnoDB
+innodb_autoinc_lock_mode=2
+wsrep_on=ON
+wsrep_provider=$GALERA_PROVIDER
+wsrep_provider_options="gcache.size=32M"
+wsrep_cluster_name=$LAB_NAME-lab
+wsrep_cluster_address=gcomm://$members
+wsrep_node_address=$(lab_node_addr "$node")
+wsrep_node_name=$node
+wsrep_sst_method=rsync
+CNF
+}
+
+# galera_init: configuration and data directory of every node. The system
+# tables are made once and copied: a joiner's state transfer replaces its
+# copy anyway.
+galera_init() {
+    local node first=""
+    for node in $(lab_node_names); do
+        mkdir -p "$(lab_node_dir "$node")"
+        galera_write_cnf "$node"
+        if [[ -z "$first" ]]; then
+            first="$node"
+            mariadb-install-db --no-defaults --user=mysql --datadir="$(lab_node_dir "$node")/data" \
+                --skip-test-db --auth-root-authentication-method=socket \
+                >"$(lab_logfile "$node" install-db)" 2>&1 \
+                || { lab_log_tail "$node" install-db; die "node $node: mariadb-install-db failed"; }
+        else
+            cp -a "$(lab_node_dir "$first")/data" "$(lab_node_dir "$node")/data"
+        fi
+        # mysql writes its socket and pid file next to the data.
+        chown -R mysql:mysql "$(lab_node_dir "$node")"
+    done
+}
+
+# galera_sql NODE [mariadb ARGS]: root over the node's Unix socket (root is
+# identified by the socket, no password); SQL from -e or stdin.
+galera_sql() {
+    local node="$1"
+    shift
+    timeout 30 mariadb --no-defaults --protocol=socket --socket="$(galera_socket "$node")" \
+        -uroot --connect-timeout=5 -N -B "$@"
+}
+
+# galera_vars NODE: wsrep status lines "name<TAB>value".
+galera_vars() {
+    galera_sql "$1" -e "SHOW GLOBAL STATUS WHERE Variable_name IN
+        ('wsrep_ready','wsrep_local_state_comment','wsrep_cluster_status','wsrep_cluster_size')"
+}
+
+# galera_ready NODE: synced with a primary component and ready for queries.
+galera_ready() {
+    local vars
+    vars="$(galera_vars "$1")" || return 1
+    grep -qx $'wsrep_ready\tON' <<<"$vars" \
+        && grep -qx $'wsrep_local_state_comment\tSynced' <<<"$vars" \
+        && grep -qx $'wsrep_cluster_status\tPrimary' <<<"$vars"
+}
+
+# galera_start NODE [--wsrep-new-cluster]: starts mariadbd and waits until synced.
+galera_start() {
+    local node="$1"
+    shift
+    lab_spawn "$node" mariadbd mariadbd --defaults-file="$(galera_cnf "$node")" "$@"
+    lab_wait "$node" mariadbd "$GALERA_WAIT" "synced with the cluster" galera_ready "$node"
+    say "node $node: mariadbd synced"
+}
+
+# galera_up: the first node founds the cluster, the others join one at a
+# time (two state transfers at once would only slow each other down).
+galera_up() {
+    local node
+    galera_init
+    for node in $(lab_node_names); do
+        if [[ "$node" == n1 ]]; then
+            galera_start "$node" --wsrep-new-cluster
+        else
+            galera_start "$node"
+        fi
+    done
+}
+
+# galera_restart NODE: back into the running cluster (never a new one).
+galera_restart() {
+    local node="$1" other live=""
+    for other in $(lab_node_names); do
+        [[ "$other" == "$node" ]] || ! lab_alive "$other" mariadbd || live=1
+    done
+    [[ -n "$live" ]] || die "node $node: no other node runs, so there is no cluster to rejoin; rebuild the lab (down, then up)"
+    galera_start "$node"
+}
+
+# galera_status NODE: one field for `lab.sh status`.
+galera_status() {
+    local vars
+    vars="$(galera_vars "$1" 2>/dev/null)" || { printf 'wsrep: no answer\n'; return; }
+    awk -F'\t' '{v[$1] = $2} END {printf "wsrep: %s size %s %s\n",
+        v["wsrep_cluster_status"], v["wsrep_cluster_size"], v["wsrep_local_state_comment"]}' <<<"$vars"
+}

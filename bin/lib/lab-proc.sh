@@ -1,0 +1,115 @@
+# shellcheck shell=bash
+# The lab's server processes: started detached inside a node's namespace,
+# known by the PID recorded at start, stopped by that PID only.
+# Needs bin/lib/common.sh and bin/lib/lab-config.sh.
+
+lab_pidfile() { printf '%s/%s.pid\n' "$(lab_node_dir "$1")" "$2"; }
+lab_logfile() { printf '%s/%s.log\n' "$(lab_node_dir "$1")" "$2"; }
+
+# lab_spawn NODE COMPONENT COMMAND...: runs COMMAND in NODE's namespace in a
+# session of its own (a Ctrl-C on the terminal does not reach it), output
+# appended to COMPONENT.log, PID in COMPONENT.pid. `ip netns exec` and setsid
+# both exec, so the PID is the server's. PERSEUS_LAB_DIR in its environment
+# tells our processes from any other that got the same PID later.
+lab_spawn() {
+    local node="$1" comp="$2"
+    shift 2
+    # 9>&-: the lab's lock must not outlive this script in a server.
+    PERSEUS_LAB_DIR="$LAB_DIR" setsid ip netns exec "$(lab_ns "$node")" "$@" \
+        </dev/null >>"$(lab_logfile "$node" "$comp")" 2>&1 9>&- &
+    printf '%s\n' "$!" >"$(lab_pidfile "$node" "$comp")"
+}
+
+# lab_pid NODE COMPONENT: the recorded PID, if that process still runs and
+# is ours; fails otherwise.
+lab_pid() {
+    local file pid
+    file="$(lab_pidfile "$1" "$2")"
+    [[ -r "$file" ]] || return 1
+    pid="$(<"$file")"
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    # A zombie has an empty environment, so it counts as gone.
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "PERSEUS_LAB_DIR=$LAB_DIR" || return 1
+    printf '%s\n' "$pid"
+}
+
+lab_alive() { lab_pid "$1" "$2" >/dev/null; }
+
+# lab_tree PID: PID and its descendants (a server's helpers, such as the
+# rsync that Galera's state transfer starts), parents first.
+lab_tree() {
+    local child
+    printf '%s\n' "$1"
+    for child in $(pgrep -P "$1" || true); do
+        lab_tree "$child"
+    done
+}
+
+# lab_kill NODE COMPONENT: SIGKILL to the recorded process and its
+# descendants, then waits (up to 10 s) until it is gone.
+lab_kill() {
+    local pid pids i
+    pid="$(lab_pid "$1" "$2")" || { rm -f "$(lab_pidfile "$1" "$2")"; return 0; }
+    mapfile -t pids < <(lab_tree "$pid")
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        lab_alive "$1" "$2" || break
+        sleep 0.1
+    done
+    ! lab_alive "$1" "$2" || die "node $1: $2 (PID $pid) survived SIGKILL for 10 s"
+    rm -f "$(lab_pidfile "$1" "$2")"
+}
+
+# lab_log_tail NODE COMPONENT: the end of its log, for error messages.
+lab_log_tail() {
+    local log
+    log="$(lab_logfile "$1" "$2")"
+    printf -- '--- last lines of %s ---\n' "$log" >&2
+    tail -n 30 "$log" >&2 2>/dev/null || printf '(no log)\n' >&2
+    printf -- '---\n' >&2
+}
+
+# lab_wait NODE COMPONENT SECONDS WHAT CHECK...: waits until CHECK succeeds;
+# dies with the log's tail when the process exits or time runs out.
+lab_wait() {
+    local node="$1" comp="$2" limit="$3" what="$4"
+    shift 4
+    local deadline=$((SECONDS + limit))
+    until "$@" 2>/dev/null; do
+        if ! lab_alive "$node" "$comp"; then
+            lab_log_tail "$node" "$comp"
+            die "node $node: $comp exited before it was $what"
+        fi
+        if ((SECONDS >= deadline)); then
+            lab_log_tail "$node" "$comp"
+            die "node $node: $comp not $what after $limit s"
+        fi
+        sleep 1
+    done
+}
+
+# lab_install PACKAGE...: apt-get install, without letting the packages start
+# their services (policy-rc.d answers 101 "not allowed" while it runs):
+# Debian's own mariadb must not run beside the lab.
+lab_install() {
+    local policy=/usr/sbin/policy-rc.d created="" rc=0
+    need_cmd apt-get
+    say "installing $* with apt-get"
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\n# perseus lab: no service starts while it installs packages\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        created=1
+    fi
+    {
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 \
+            || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2; }
+    } || rc=$?
+    [[ -z "$created" ]] || rm -f "$policy"
+    ((rc == 0)) || die "apt-get install $* failed"
+}
+
+# lab_need TOOL PACKAGE: installs PACKAGE when TOOL is missing.
+lab_need() {
+    command -v "$1" >/dev/null 2>&1 || [[ -e "$1" ]] || lab_install "$2"
+    command -v "$1" >/dev/null 2>&1 || [[ -e "$1" ]] || die "'$1' still missing after installing $2"
+}
