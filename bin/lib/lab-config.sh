@@ -12,7 +12,9 @@
 # octets), LAB_BRIDGE, LAB_CHAIN and LAB_STATE from the environment, or from
 # lab.env when a lab exists.
 lab_settings() {
-    LAB_DIR="${PERSEUS_LAB_DIR:-$PERSEUS_ROOT/.lab}"
+    # Absolute and normalised: servers carry it in their environment as the
+    # mark that tells them apart (bin/lib/lab-proc.sh).
+    LAB_DIR="$(realpath -m "${PERSEUS_LAB_DIR:-$PERSEUS_ROOT/.lab}")"
     LAB_STATE="$LAB_DIR/lab.env"
     LAB_NAME="${PERSEUS_LAB_NAME:-perseus}"
     local subnet="${PERSEUS_LAB_SUBNET:-10.213.0.0/24}"

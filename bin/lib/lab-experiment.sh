@@ -1,1 +1,86 @@
 # shellcheck shell=bash
+# `lab.sh experiment`: up if needed, one perseus run that isolates a node and
+# lets it rejoin on a schedule (perseus calls this script's isolate and
+# rejoin), then perseus-report into a results directory.
+
+# lab_binaries: target/release/perseus and perseus-report, built when missing
+# or older than the sources. Sets PERSEUS_BIN and REPORT_BIN.
+lab_binaries() {
+    local rel="$PERSEUS_ROOT/target/release" bin build=""
+    for bin in perseus perseus-report; do
+        if [[ ! -x "$rel/$bin" ]] \
+            || [[ -n "$(find "$PERSEUS_ROOT/src" "$PERSEUS_ROOT/Cargo.toml" "$PERSEUS_ROOT/Cargo.lock" \
+                -newer "$rel/$bin" -print -quit)" ]]; then
+            build=1
+        fi
+    done
+    if [[ -n "$build" ]]; then
+        need_cmd cargo
+        say "building perseus and perseus-report (cargo build --release)"
+        (cd "$PERSEUS_ROOT" && cargo build --release --bins >&2) || die "cargo build --release failed"
+    fi
+    for bin in perseus perseus-report; do
+        [[ -x "$rel/$bin" ]] || die "no $rel/$bin after the build: this branch has no $bin binary yet"
+    done
+    PERSEUS_BIN="$rel/perseus"
+    REPORT_BIN="$rel/perseus-report"
+}
+
+# lab_fault_summary REPORT_JSON: one line per fault with its three numbers.
+lab_fault_summary() {
+    jq -r '.runs[-1].faults[]? |
+        def s: if . == null then "n/a" else "\(. / 1000000 * 100 | round / 100) s" end;
+        "\(.action) \(.node) at \(.t_us | s): downtime \(.downtime_us | s), partial downtime \(.partial_downtime_us | s), settled after \(.settle_us | s)"' "$1"
+}
+
+lab_experiment() {
+    local engine="" duration=60 isolate_at=20 rejoin_at=40 target=leader results="" node rc=0
+    while (($#)); do
+        [[ $# -ge 2 ]] || die "experiment: $1 needs a value (see --help)"
+        case "$1" in
+            --engine) engine="$2" ;;
+            --duration) duration="$2" ;;
+            --isolate-at) isolate_at="$2" ;;
+            --rejoin-at) rejoin_at="$2" ;;
+            --target) target="$2" ;;
+            --results) results="$2" ;;
+            *) die "experiment: unknown option $1 (see --help)" ;;
+        esac
+        shift 2
+    done
+    [[ "$duration $isolate_at $rejoin_at" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] \
+        || die "experiment: --duration, --isolate-at and --rejoin-at take whole seconds"
+    ((0 < isolate_at && isolate_at < rejoin_at && rejoin_at < duration)) \
+        || die "experiment: needs 0 < isolate-at ($isolate_at) < rejoin-at ($rejoin_at) < duration ($duration)"
+    # perseus splits a fault command on whitespace.
+    [[ "$PERSEUS_ROOT" != *[[:space:]]* ]] || die "the repository path has a space; perseus cannot call $PERSEUS_ROOT/bin/lab.sh"
+    results="$(realpath -m "${results:-$PERSEUS_ROOT/results/$(date +%Y%m%d-%H%M%S)}")"
+    [[ ! -e "$results/events.jsonl" ]] || die "$results already holds a run"
+    lab_tools
+    lab_binaries
+    if [[ ! -f "$LAB_STATE" ]]; then
+        lab_up --engine "${engine:-galera}"
+    elif [[ -n "$engine" && "$engine" != "$LAB_ENGINE" ]]; then
+        die "a $LAB_ENGINE lab is up, not $engine: take it down first ($(basename "$0") down)"
+    else
+        lab_whole || die "the lab is not whole (see $(basename "$0") status): start the node that is down, or down and up"
+    fi
+    node="$(lab_target "$target")"
+    mkdir -p "$results"
+    say "experiment: $duration s on $LAB_ENGINE, $node cut off at $isolate_at s, back at $rejoin_at s; results in $results"
+    local lab="$PERSEUS_ROOT/bin/lab.sh"
+    MYSQL_PWD="$(<"$(lab_password_file)")" "$PERSEUS_BIN" --cluster "$(lab_cluster)" \
+        --log "$results/events.jsonl" --duration "$duration" --user perseus \
+        --fault "$isolate_at:isolate:$node" --fault "$rejoin_at:rejoin:$node" \
+        --fault-cmd "isolate=$lab isolate" --fault-cmd "rejoin=$lab rejoin" \
+        --fault-cmd "kill=$lab kill" --fault-cmd "start=$lab start" \
+        2> >(tee "$results/perseus.stderr" >&2) | tee "$results/table.txt" || rc=$?
+    ((rc == 0)) || say "perseus exited with status $rc (its messages: $results/perseus.stderr)"
+    [[ -s "$results/events.jsonl" ]] || die "perseus wrote no log; see $results/perseus.stderr"
+    "$REPORT_BIN" "$results/events.jsonl" >"$results/report.txt" || die "perseus-report failed"
+    "$REPORT_BIN" --json "$results/events.jsonl" >"$results/report.json" || die "perseus-report --json failed"
+    "$REPORT_BIN" --markdown "$results/events.jsonl" >"$results/report.md" || die "perseus-report --markdown failed"
+    printf '\n'
+    lab_fault_summary "$results/report.json"
+    printf 'results: %s\n' "$results"
+}
