@@ -11,11 +11,13 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::Duration;
 
 const TICK_US: u64 = 100_000;
+/// How long the writer sleeps between drains of the channel.
+const NAP_US: u64 = 5_000;
 /// A batch this large is written at once rather than at the next tick.
 const BATCH_BYTES: usize = 1 << 20;
 
@@ -82,22 +84,33 @@ impl Writer {
         st.print(&legend);
         let mut next_tick = TICK_US;
         loop {
-            let wait = next_tick.saturating_sub(st.w.clock.now_us());
-            match st.w.rx.recv_timeout(Duration::from_micros(wait)) {
-                Ok(msg) => st.handle(msg),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    let now = st.w.clock.now_us();
-                    st.stopping.get_or_insert((now, "aborted".into()));
+            // Drain, then sleep: a writer blocked in recv() would be woken by
+            // every send, costing each operation a futex call and a context
+            // switch; a sleeping one costs senders nothing.
+            loop {
+                match st.w.rx.try_recv() {
+                    Ok(msg) => st.handle(msg),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        let now = st.w.clock.now_us();
+                        st.stopping.get_or_insert((now, "aborted".into()));
+                        break;
+                    }
+                }
+                if st.stopping.is_some() || st.buf.len() >= BATCH_BYTES {
+                    break;
                 }
             }
             if let Some((t_us, reason)) = st.stopping.take() {
                 return st.finish(t_us, reason);
             }
-            if st.w.clock.now_us() >= next_tick || st.buf.len() >= BATCH_BYTES {
+            let now = st.w.clock.now_us();
+            if now >= next_tick || st.buf.len() >= BATCH_BYTES {
                 st.flush();
                 st.close_seconds();
                 next_tick = st.w.clock.now_us() + TICK_US;
+            } else {
+                std::thread::sleep(Duration::from_micros((next_tick - now).min(NAP_US)));
             }
         }
     }
