@@ -431,3 +431,37 @@ fn an_unreachable_node_at_start_is_picked_up_when_it_comes_back() {
     let events = read_log(&log);
     assert!(ops(&events, "n2").any(|e| e["op"] == "connect" && e["err"]["kind"] == "connect"));
 }
+
+#[test]
+fn faults_appended_by_hand_are_shown_live_and_kept_in_the_log() {
+    let server = MariaDb::start();
+    let dir = scratch_dir("byhand");
+    let cluster = cluster_file(&dir, &[&server]);
+    let log = dir.join("events.jsonl");
+    let child = spawn_perseus(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--duration",
+        "3",
+    ]);
+    sleep_s(1.2);
+    // What bin/isolate.sh --log does: one whole line, appended.
+    let line = "{\"ev\":\"fault\",\"t_us\":1200000,\"action\":\"isolate\",\"node\":\"n1\",\"note\":\"by hand\",\"exit\":0}\n";
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open log");
+    std::io::Write::write_all(&mut f, line.as_bytes()).expect("append");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("# 1.200s fault isolate n1: noted — by hand"),
+        "{stderr}"
+    );
+    let events = read_log(&log);
+    assert_eq!(events.iter().filter(|e| e["ev"] == "fault").count(), 1);
+    assert_eq!(events.last().expect("stop")["ev"], "stop");
+}

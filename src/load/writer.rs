@@ -4,6 +4,7 @@
 //! no event of that second can still arrive.
 
 use super::clock::{RunClock, Watermark};
+use super::foreign::ForeignLines;
 use super::worker::{Msg, OpMsg};
 use crate::event::{ErrorKind, Event, Fault, Op, Stop};
 use crate::tally::{self, Tally};
@@ -55,6 +56,8 @@ pub struct Writer {
     /// Set when the log cannot be written: the run stops, since it would no
     /// longer record what it measures.
     pub stop: Arc<AtomicBool>,
+    /// Watches the log for lines appended by others (None without a log).
+    pub foreign: Option<ForeignLines>,
 }
 
 struct State {
@@ -211,19 +214,47 @@ impl State {
     }
 
     fn flush(&mut self) {
+        self.show_foreign(None);
         if self.buf.is_empty() {
             return;
         }
+        let written = self.buf.len() as u64;
         if let Some(file) = self.w.file.as_mut() {
-            if let Err(e) = file.write_all(&self.buf) {
-                if self.log_error.is_none() {
-                    eprintln!("perseus: cannot write the log: {e}; stopping the run");
-                    self.log_error = Some(format!("cannot write the log: {e}"));
-                    self.w.stop.store(true, Ordering::SeqCst);
+            match file.write_all(&self.buf) {
+                Ok(()) => self.show_foreign(Some(written)),
+                Err(e) => {
+                    if self.log_error.is_none() {
+                        eprintln!("perseus: cannot write the log: {e}; stopping the run");
+                        self.log_error = Some(format!("cannot write the log: {e}"));
+                        self.w.stop.store(true, Ordering::SeqCst);
+                    }
                 }
             }
         }
         self.buf.clear();
+    }
+
+    /// Shows faults that others appended to the log (bin/isolate.sh --log).
+    fn show_foreign(&mut self, after_writing: Option<u64>) {
+        let (Some(file), Some(foreign)) = (self.w.file.as_mut(), self.w.foreign.as_mut()) else {
+            return;
+        };
+        let lines = match after_writing {
+            None => foreign.poll(file),
+            Some(written) => foreign.wrote(file, written),
+        };
+        for line in lines {
+            if let Ok(Event::Fault(f)) = Event::parse(&line) {
+                self.stats.faults += 1;
+                eprintln!(
+                    "# {:.3}s fault {} {}: noted — {}",
+                    f.t_us as f64 / 1e6,
+                    f.action,
+                    f.node,
+                    f.note
+                );
+            }
+        }
     }
 
     fn finish(mut self, stop_us: u64, reason: String) -> Result<Stats, String> {
