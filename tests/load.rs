@@ -78,3 +78,390 @@ fn live_table_equals_the_logs_count_and_the_database_agrees() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("stopped (duration)"), "{stderr}");
 }
+
+fn spawn_perseus(args: &[&str]) -> std::process::Child {
+    common::perseus::perseus()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start perseus")
+}
+
+fn sleep_s(s: f64) {
+    std::thread::sleep(std::time::Duration::from_secs_f64(s));
+}
+
+fn successes<'a>(events: &'a [serde_json::Value], node: &'a str) -> Vec<u64> {
+    ops(events, node)
+        .filter(|e| e["ok"] == true && (e["op"] == "insert" || e["op"] == "update"))
+        .map(|e| e["t_us"].as_u64().expect("t_us"))
+        .collect()
+}
+
+#[test]
+fn reconnects_after_a_server_restart() {
+    let mut servers = [MariaDb::start(), MariaDb::start()];
+    let dir = scratch_dir("restart");
+    let cluster = cluster_file(&dir, &servers.iter().collect::<Vec<_>>());
+    let log = dir.join("events.jsonl");
+    let child = spawn_perseus(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--duration",
+        "7",
+    ]);
+    sleep_s(2.0);
+    servers[1].kill();
+    let killed_at = std::time::Instant::now();
+    sleep_s(1.5);
+    servers[1].restart();
+    let back_after = killed_at.elapsed().as_secs_f64();
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events = read_log(&log);
+    let n2_errors: Vec<_> = ops(&events, "n2").filter(|e| e["ok"] == false).collect();
+    assert!(
+        !n2_errors.is_empty(),
+        "the killed server's errors are logged"
+    );
+    assert!(
+        n2_errors.iter().any(|e| e["op"] == "connect"),
+        "reconnect attempts are logged"
+    );
+    let n2 = successes(&events, "n2");
+    let gap = n2.windows(2).map(|w| w[1] - w[0]).max().expect("successes");
+    assert!(
+        gap as f64 >= 1.4e6 && (gap as f64) < (back_after + 2.0) * 1e6,
+        "outage of n2: {gap} µs"
+    );
+    assert!(
+        *n2.last().expect("n2") > 5_000_000,
+        "n2 serves again after its restart"
+    );
+    let n1 = successes(&events, "n1");
+    let n1_gap = n1.windows(2).map(|w| w[1] - w[0]).max().expect("successes");
+    assert!(n1_gap < 500_000, "n1 is not disturbed: {n1_gap} µs");
+}
+
+#[test]
+fn a_frozen_server_shows_up_as_timeouts_and_the_run_goes_on() {
+    let servers = [MariaDb::start(), MariaDb::start()];
+    let dir = scratch_dir("freeze");
+    let cluster = cluster_file(&dir, &servers.iter().collect::<Vec<_>>());
+    let log = dir.join("events.jsonl");
+    let child = spawn_perseus(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--duration",
+        "6",
+        "--read-timeout",
+        "1",
+        "--connect-timeout",
+        "1",
+        "--errors",
+    ]);
+    sleep_s(1.5);
+    servers[1].freeze();
+    sleep_s(3.0);
+    servers[1].thaw();
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = rows(&text(&out.stdout));
+    assert_eq!(table.len(), 6, "a row for every second, hang or not");
+    assert!(
+        table.iter().all(|r| r[2] > 0),
+        "n1 serves every second: {table:?}"
+    );
+    assert!(
+        table.iter().any(|r| r[3] == 0 && r[5] > 0),
+        "n2 shows zeros and errors: {table:?}"
+    );
+    let events = read_log(&log);
+    let timeouts: Vec<_> = ops(&events, "n2")
+        .filter(|e| e["ok"] == false && e["err"]["kind"] == "timeout")
+        .collect();
+    assert!(!timeouts.is_empty(), "the hang is logged as timeouts");
+    for t in &timeouts {
+        let lat = t["lat_us"].as_u64().expect("lat");
+        assert!(
+            (900_000..2_500_000).contains(&lat),
+            "a timeout takes about the timeout: {lat}"
+        );
+    }
+    assert!(
+        *successes(&events, "n2").last().expect("n2") > 4_600_000,
+        "n2 serves after it thaws"
+    );
+}
+
+fn signal(child: &std::process::Child, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok);
+}
+
+#[test]
+fn ctrl_c_flushes_the_log_and_writes_stop() {
+    let server = MariaDb::start();
+    let dir = scratch_dir("sigint");
+    let cluster = cluster_file(&dir, &[&server]);
+    let log = dir.join("events.jsonl");
+    let child = spawn_perseus(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    sleep_s(2.5);
+    signal(&child, "INT");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "exit 0 after Ctrl-C: {}",
+        text(&out.stderr)
+    );
+    let events = read_log(&log);
+    let stop = events.last().expect("events");
+    assert_eq!(stop["ev"], "stop");
+    assert_eq!(stop["reason"], "signal");
+    let acked = events
+        .iter()
+        .filter(|e| e["ok"] == true && e["op"] == "update")
+        .count() as u64
+        + 1;
+    assert_eq!(
+        stop["iterations"].as_u64(),
+        Some(acked),
+        "stop counts every logged iteration"
+    );
+    assert_eq!(
+        rows(&text(&out.stdout)).len(),
+        2,
+        "the two whole seconds before Ctrl-C"
+    );
+    assert!(text(&out.stderr).contains("stopped (signal)"));
+}
+
+#[test]
+fn kill_9_leaves_a_log_whose_every_line_parses() {
+    let server = MariaDb::start();
+    let dir = scratch_dir("kill9");
+    let cluster = cluster_file(&dir, &[&server]);
+    let log = dir.join("events.jsonl");
+    let mut child = spawn_perseus(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    sleep_s(2.3);
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let bytes = std::fs::read(&log).expect("log");
+    assert_eq!(bytes.last(), Some(&b'\n'), "only whole lines are written");
+    let events = read_log(&log);
+    let last_t = events.last().expect("events")["t_us"].as_u64().expect("t");
+    assert!(
+        last_t >= 1_300_000,
+        "at most the last second is missing: last event at {last_t} µs"
+    );
+    assert!(events.iter().all(|e| e["ev"] != "stop"));
+}
+
+#[test]
+fn the_password_never_reaches_the_log_or_the_output() {
+    let server = MariaDb::start();
+    let secret = "Zq9-very-secret-Pw";
+    server.sql(&format!(
+        "CREATE USER 'tester'@'127.0.0.1' IDENTIFIED BY '{secret}'; GRANT ALL ON lily.* TO 'tester'@'127.0.0.1'"
+    ));
+    let dir = scratch_dir("password");
+    let cluster = cluster_file(&dir, &[&server]);
+    let log = dir.join("events.jsonl");
+    let out = common::perseus::perseus()
+        .args([
+            "--cluster",
+            cluster.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ])
+        .args(["--duration", "1", "--user", "tester"])
+        .env("MYSQL_PWD", secret)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events = read_log(&log);
+    assert!(events.len() > 3, "it ran with the password");
+    assert_eq!(events[0]["user"], "tester");
+    let everything = format!(
+        "{}{}{}",
+        std::fs::read_to_string(&log).expect("log"),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(!everything.contains(secret), "the password leaked");
+
+    // The same secret from a file works too, and a wrong one is a clear error before any load.
+    let pw_file = dir.join("pw");
+    std::fs::write(&pw_file, format!("{secret}\n")).expect("write");
+    let out = run(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--no-log",
+        "--duration",
+        "1",
+        "--user",
+        "tester",
+        "--password-file",
+        pw_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(&pw_file, "wrong\n").expect("write");
+    let log2 = dir.join("denied.jsonl");
+    let out = run(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log2.to_str().unwrap(),
+        "--user",
+        "tester",
+        "--password-file",
+        pw_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("node n1") && stderr.contains("access denied"),
+        "{stderr}"
+    );
+    assert!(!log2.exists(), "no empty log is left behind");
+}
+
+#[test]
+fn scheduled_faults_run_their_command_and_land_in_the_log() {
+    let server = MariaDb::start();
+    let dir = scratch_dir("faults");
+    let cluster = cluster_file(&dir, &[&server]);
+    let log = dir.join("events.jsonl");
+    let marker = dir.join("marker");
+    let script = dir.join("mark.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/bash\necho \"$1\" >> {}\n", marker.display()),
+    )
+    .expect("script");
+    let out = run(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--duration",
+        "3",
+        "--fault",
+        "1:mark:n1",
+        "--fault",
+        "2s:broken:n1",
+        "--fault-cmd",
+        &format!("mark=bash {}", script.display()),
+        "--fault-cmd",
+        "broken=false",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&marker).expect("marker"),
+        "n1\n",
+        "the command got the node"
+    );
+    let events = read_log(&log);
+    let faults: Vec<_> = events.iter().filter(|e| e["ev"] == "fault").collect();
+    assert_eq!(faults.len(), 2);
+    assert_eq!(
+        (faults[0]["action"].as_str(), faults[0]["exit"].as_i64()),
+        (Some("mark"), Some(0))
+    );
+    let t = faults[0]["t_us"].as_u64().expect("t");
+    assert!((1_000_000..1_900_000).contains(&t), "applied at 1 s: {t}");
+    assert_eq!(
+        (faults[1]["action"].as_str(), faults[1]["exit"].as_i64()),
+        (Some("broken"), Some(1))
+    );
+    assert_eq!(events[0]["schedule"].as_array().map(|a| a.len()), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("fault broken n1: FAILED (exit 1)"),
+        "{stderr}"
+    );
+    let table = rows(&text(&out.stdout));
+    assert!(table[2][1] > 0, "the load went on after the failed fault");
+}
+
+#[test]
+fn an_unreachable_node_at_start_is_picked_up_when_it_comes_back() {
+    let mut late = MariaDb::start();
+    let early = MariaDb::start();
+    let dir = scratch_dir("late");
+    let cluster = cluster_file(&dir, &[&early, &late]);
+    late.kill();
+    let log = dir.join("events.jsonl");
+    let child = spawn_perseus(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--duration",
+        "5",
+    ]);
+    sleep_s(1.5);
+    late.restart();
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("node n2"), "warned about n2");
+    let table = rows(&text(&out.stdout));
+    assert_eq!(table[0][3], 0, "zeros for n2 while it is down");
+    assert!(table[4][3] > 0, "n2 picked up: {table:?}");
+    let events = read_log(&log);
+    assert!(ops(&events, "n2").any(|e| e["op"] == "connect" && e["err"]["kind"] == "connect"));
+}
+
+#[test]
+fn faults_appended_by_hand_are_shown_live_and_kept_in_the_log() {
+    let server = MariaDb::start();
+    let dir = scratch_dir("byhand");
+    let cluster = cluster_file(&dir, &[&server]);
+    let log = dir.join("events.jsonl");
+    let child = spawn_perseus(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        log.to_str().unwrap(),
+        "--duration",
+        "3",
+    ]);
+    sleep_s(1.2);
+    // What bin/isolate.sh --log does: one whole line, appended.
+    let line = "{\"ev\":\"fault\",\"t_us\":1200000,\"action\":\"isolate\",\"node\":\"n1\",\"note\":\"by hand\",\"exit\":0}\n";
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open log");
+    std::io::Write::write_all(&mut f, line.as_bytes()).expect("append");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("# 1.200s fault isolate n1: noted — by hand"),
+        "{stderr}"
+    );
+    let events = read_log(&log);
+    assert_eq!(events.iter().filter(|e| e["ev"] == "fault").count(), 1);
+    assert_eq!(events.last().expect("stop")["ev"], "stop");
+}

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod db;
+pub mod foreign;
 pub mod schedule;
 pub mod worker;
 pub mod writer;
@@ -56,6 +57,7 @@ fn open_log(path: &Path) -> Result<(File, bool), String> {
     let file = OpenOptions::new()
         .create(true)
         .append(true)
+        .read(true)
         .open(path)
         .map_err(|e| format!("log {shown}: cannot open it for writing: {e}"))?;
     Ok((file, !existed))
@@ -203,9 +205,17 @@ fn run(mut cfg: cli::Config) -> Result<(), String> {
     let (tx, rx) = mpsc::channel();
     let names: Vec<String> = cfg.nodes.iter().map(|n| n.name.clone()).collect();
     let keys: Vec<String> = infos.iter().map(|i| i.key.clone()).collect();
+    let mut file = file.map(|(f, _)| f);
+    let foreign = match file.as_mut() {
+        Some(f) => Some(
+            foreign::ForeignLines::new(f).map_err(|e| format!("cannot read the log back: {e}"))?,
+        ),
+        None => None,
+    };
     let writer = writer::Writer {
         rx,
-        file: file.map(|(f, _)| f),
+        file,
+        foreign,
         names: names.clone(),
         workers: infos,
         tally: Tally::new(names, cfg.errors),

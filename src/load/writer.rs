@@ -4,6 +4,7 @@
 //! no event of that second can still arrive.
 
 use super::clock::{RunClock, Watermark};
+use super::foreign::ForeignLines;
 use super::worker::{Msg, OpMsg};
 use crate::event::{ErrorKind, Event, Fault, Op, Stop};
 use crate::tally::{self, Tally};
@@ -11,11 +12,13 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::Duration;
 
 const TICK_US: u64 = 100_000;
+/// How long the writer sleeps between drains of the channel.
+const NAP_US: u64 = 5_000;
 /// A batch this large is written at once rather than at the next tick.
 const BATCH_BYTES: usize = 1 << 20;
 
@@ -53,6 +56,8 @@ pub struct Writer {
     /// Set when the log cannot be written: the run stops, since it would no
     /// longer record what it measures.
     pub stop: Arc<AtomicBool>,
+    /// Watches the log for lines appended by others (None without a log).
+    pub foreign: Option<ForeignLines>,
 }
 
 struct State {
@@ -82,22 +87,33 @@ impl Writer {
         st.print(&legend);
         let mut next_tick = TICK_US;
         loop {
-            let wait = next_tick.saturating_sub(st.w.clock.now_us());
-            match st.w.rx.recv_timeout(Duration::from_micros(wait)) {
-                Ok(msg) => st.handle(msg),
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    let now = st.w.clock.now_us();
-                    st.stopping.get_or_insert((now, "aborted".into()));
+            // Drain, then sleep: a writer blocked in recv() would be woken by
+            // every send, costing each operation a futex call and a context
+            // switch; a sleeping one costs senders nothing.
+            loop {
+                match st.w.rx.try_recv() {
+                    Ok(msg) => st.handle(msg),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        let now = st.w.clock.now_us();
+                        st.stopping.get_or_insert((now, "aborted".into()));
+                        break;
+                    }
+                }
+                if st.stopping.is_some() || st.buf.len() >= BATCH_BYTES {
+                    break;
                 }
             }
             if let Some((t_us, reason)) = st.stopping.take() {
                 return st.finish(t_us, reason);
             }
-            if st.w.clock.now_us() >= next_tick || st.buf.len() >= BATCH_BYTES {
+            let now = st.w.clock.now_us();
+            if now >= next_tick || st.buf.len() >= BATCH_BYTES {
                 st.flush();
                 st.close_seconds();
                 next_tick = st.w.clock.now_us() + TICK_US;
+            } else {
+                std::thread::sleep(Duration::from_micros((next_tick - now).min(NAP_US)));
             }
         }
     }
@@ -198,19 +214,47 @@ impl State {
     }
 
     fn flush(&mut self) {
+        self.show_foreign(None);
         if self.buf.is_empty() {
             return;
         }
+        let written = self.buf.len() as u64;
         if let Some(file) = self.w.file.as_mut() {
-            if let Err(e) = file.write_all(&self.buf) {
-                if self.log_error.is_none() {
-                    eprintln!("perseus: cannot write the log: {e}; stopping the run");
-                    self.log_error = Some(format!("cannot write the log: {e}"));
-                    self.w.stop.store(true, Ordering::SeqCst);
+            match file.write_all(&self.buf) {
+                Ok(()) => self.show_foreign(Some(written)),
+                Err(e) => {
+                    if self.log_error.is_none() {
+                        eprintln!("perseus: cannot write the log: {e}; stopping the run");
+                        self.log_error = Some(format!("cannot write the log: {e}"));
+                        self.w.stop.store(true, Ordering::SeqCst);
+                    }
                 }
             }
         }
         self.buf.clear();
+    }
+
+    /// Shows faults that others appended to the log (bin/isolate.sh --log).
+    fn show_foreign(&mut self, after_writing: Option<u64>) {
+        let (Some(file), Some(foreign)) = (self.w.file.as_mut(), self.w.foreign.as_mut()) else {
+            return;
+        };
+        let lines = match after_writing {
+            None => foreign.poll(file),
+            Some(written) => foreign.wrote(file, written),
+        };
+        for line in lines {
+            if let Ok(Event::Fault(f)) = Event::parse(&line) {
+                self.stats.faults += 1;
+                eprintln!(
+                    "# {:.3}s fault {} {}: noted — {}",
+                    f.t_us as f64 / 1e6,
+                    f.action,
+                    f.node,
+                    f.note
+                );
+            }
+        }
     }
 
     fn finish(mut self, stop_us: u64, reason: String) -> Result<Stats, String> {

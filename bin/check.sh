@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh Debian machine as root: installs what the
+# tests need (MariaDB, Galera, iptables, jq, shellcheck...), then checks
+# formatting, lints, shell scripts, and runs every test (unit, integration
+# against real MariaDB servers, the namespace lab end to end).
+#
+#   bin/check.sh            everything
+#   bin/check.sh TESTNAME   only `cargo test TESTNAME` after the static checks
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/deps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
+
+cd "$PERSEUS_ROOT"
+ensure_packages mariadb-server mariadb-client galera-4 rsync jq shellcheck iptables iproute2 \
+    procps psmisc time curl ca-certificates
+ensure_cargo
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy"
+cargo clippy --quiet --all-targets -- -D warnings
+say "shellcheck"
+shellcheck bin/*.sh bin/lib/*.sh .ci/run
+say "cargo test"
+# Tests start real servers; two at a time fits a 2-core machine.
+cargo test --quiet -- --test-threads="${TEST_THREADS:-2}" "$@"

@@ -1,0 +1,112 @@
+//! perseus refuses bad input with a clear message and a non-zero exit,
+//! before any load starts.
+
+mod common;
+
+use common::mariadb::{cluster_file, scratch_dir, MariaDb};
+use common::perseus::{run, text};
+
+fn refused(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(!out.status.success(), "perseus accepted {args:?}");
+    assert!(out.stdout.is_empty(), "no table for {args:?}");
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn bad_cluster_files_name_the_file_node_and_field() {
+    let dir = scratch_dir("badcluster");
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).expect("write");
+        p.to_str().expect("path").to_string()
+    };
+    let missing = dir.join("nope.json");
+    let e = refused(&["--cluster", missing.to_str().unwrap()]);
+    assert!(e.contains("nope.json") && e.contains("cannot read"), "{e}");
+    let f = write("bad.json", "{ not json");
+    assert!(refused(&["--cluster", &f]).contains("bad.json: not valid JSON"));
+    let f = write("noport.json", r#"{"n1": {"host": "127.0.0.1", "db": {}}}"#);
+    let e = refused(&["--cluster", &f]);
+    assert!(
+        e.contains("noport.json") && e.contains("node n1: missing field db.port"),
+        "{e}"
+    );
+    let f = write("badhost.json", r#"{"n1": {"db": {"port": 1}}}"#);
+    assert!(refused(&["--cluster", &f]).contains("node n1: missing field host"));
+    let f = write(
+        "ok.json",
+        r#"{"n1": {"host": "127.0.0.1", "db": {"port": 1}}}"#,
+    );
+    let e = refused(&["--cluster", &f, "--nodes", "n9"]);
+    assert!(e.contains("unknown node n9"), "{e}");
+    let e = refused(&["--cluster", &f, "--fault", "5:isolate:n7"]);
+    assert!(e.contains("unknown node n7"), "{e}");
+    let e = refused(&["--cluster", &f, "--fault", "5:explode:n1"]);
+    assert!(e.contains("no command for action 'explode'"), "{e}");
+    assert!(refused(&["--cluster", &f, "--conns", "0"]).contains("--conns"));
+    assert!(refused(&["--cluster", &f, "--duration", "soon"]).contains("--duration"));
+    assert!(refused(&["--cluster", &f, "--table", "x;drop"]).contains("plain identifier"));
+    assert!(refused(&["--cluster", &f, "--bogus"]).contains("bogus"));
+    assert!(refused(&["--cluster", &f, "stray"]).contains("unexpected argument"));
+}
+
+#[test]
+fn an_unwritable_log_is_refused_before_any_load() {
+    let dir = scratch_dir("badlog");
+    let cluster = dir.join("c.json");
+    std::fs::write(
+        &cluster,
+        r#"{"n1": {"host": "127.0.0.1", "db": {"port": 1}}}"#,
+    )
+    .expect("write");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").expect("write");
+    let under_file = file.join("log.jsonl");
+    let e = refused(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        under_file.to_str().unwrap(),
+    ]);
+    assert!(e.contains("log") && e.contains("a-file"), "{e}");
+    let e = refused(&[
+        "--cluster",
+        cluster.to_str().unwrap(),
+        "--log",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(e.contains("cannot open it for writing"), "{e}");
+}
+
+#[test]
+fn a_missing_table_or_database_points_at_init_lily() {
+    let server = MariaDb::start();
+    let dir = scratch_dir("notable");
+    let cluster = cluster_file(&dir, &[&server]);
+    let c = cluster.to_str().unwrap();
+    let e = refused(&["--cluster", c, "--no-log", "--table", "absent"]);
+    assert!(
+        e.contains("node n1") && e.contains("bin/init-lily.sh n1"),
+        "{e}"
+    );
+    let e = refused(&["--cluster", c, "--no-log", "--database", "nodb"]);
+    assert!(
+        e.contains("node n1") && e.contains("bin/init-lily.sh n1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn help_and_version() {
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("--fault AT:ACTION:NODE"));
+    let out = run(&["--version"]);
+    assert_eq!(
+        text(&out.stdout),
+        format!("perseus {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
