@@ -4,7 +4,8 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
-for lib in lab-config lab-net lab-proc lab-galera lab-tidb lab-leader lab-cmds lab-node lab-experiment; do
+source "$PERSEUS_ROOT/bin/lib/deps.sh"
+for lib in lab-install lab-config lab-net lab-proc lab-galera lab-tidb lab-leader lab-cmds lab-node lab-experiment; do
     # shellcheck source=/dev/null
     source "$PERSEUS_ROOT/bin/lib/$lib.sh"
 done

@@ -4,6 +4,8 @@
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=bin/lib/deps.sh
+source "$PERSEUS_ROOT/bin/lib/deps.sh"
 # shellcheck source=bin/lib/faultlog.sh
 source "$PERSEUS_ROOT/bin/lib/faultlog.sh"
 # shellcheck source=bin/lib/isolation.sh

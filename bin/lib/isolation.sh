@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared by bin/isolate.sh and bin/rejoin.sh: their command line, and the
-# iptables chain they own. Needs bin/lib/common.sh and bin/lib/faultlog.sh.
+# iptables chain they own. Needs common.sh, deps.sh and faultlog.sh.
 
 # The only chain these scripts create, fill or delete; INPUT and OUTPUT get
 # one jump each to it. Nothing else in iptables is touched.
@@ -46,6 +46,9 @@ isolation_args() {
 # rule changes, so that a failure leaves the rules as they were.
 isolation_checks() {
     need_root
+    # A fresh Debian node may lack them (deps.sh installs with apt-get).
+    command -v iptables >/dev/null 2>&1 || ensure_packages iptables
+    command -v jq >/dev/null 2>&1 || ensure_packages jq
     need_cmd iptables
     need_cmd jq
     cluster_field "$CLUSTER" "$NODE" .host >/dev/null

@@ -4,21 +4,10 @@
 # rejoin), then perseus-report into a results directory.
 
 # lab_binaries: target/release/perseus and perseus-report, built when missing
-# or older than the sources. Sets PERSEUS_BIN and REPORT_BIN.
+# or older than the sources (bin/lib/deps.sh). Sets PERSEUS_BIN, REPORT_BIN.
 lab_binaries() {
-    local rel="$PERSEUS_ROOT/target/release" bin build=""
-    for bin in perseus perseus-report; do
-        if [[ ! -x "$rel/$bin" ]] \
-            || [[ -n "$(find "$PERSEUS_ROOT/src" "$PERSEUS_ROOT/Cargo.toml" "$PERSEUS_ROOT/Cargo.lock" \
-                -newer "$rel/$bin" -print -quit)" ]]; then
-            build=1
-        fi
-    done
-    if [[ -n "$build" ]]; then
-        need_cmd cargo
-        say "building perseus and perseus-report (cargo build --release)"
-        (cd "$PERSEUS_ROOT" && cargo build --release --bins >&2) || die "cargo build --release failed"
-    fi
+    local rel="$PERSEUS_ROOT/target/release" bin
+    build_release
     for bin in perseus perseus-report; do
         [[ -x "$rel/$bin" ]] || die "no $rel/$bin after the build: this branch has no $bin binary yet"
     done

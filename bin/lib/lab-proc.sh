@@ -87,29 +87,3 @@ lab_wait() {
         sleep 1
     done
 }
-
-# lab_install PACKAGE...: apt-get install, without letting the packages start
-# their services (policy-rc.d answers 101 "not allowed" while it runs):
-# Debian's own mariadb must not run beside the lab.
-lab_install() {
-    local policy=/usr/sbin/policy-rc.d created="" rc=0
-    need_cmd apt-get
-    say "installing $* with apt-get"
-    if [[ ! -e "$policy" ]]; then
-        printf '#!/bin/sh\n# perseus lab: no service starts while it installs packages\nexit 101\n' >"$policy"
-        chmod 755 "$policy"
-        created=1
-    fi
-    {
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2 \
-            || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2; }
-    } || rc=$?
-    [[ -z "$created" ]] || rm -f "$policy"
-    ((rc == 0)) || die "apt-get install $* failed"
-}
-
-# lab_need TOOL PACKAGE: installs PACKAGE when TOOL is missing.
-lab_need() {
-    command -v "$1" >/dev/null 2>&1 || [[ -e "$1" ]] || lab_install "$2"
-    command -v "$1" >/dev/null 2>&1 || [[ -e "$1" ]] || die "'$1' still missing after installing $2"
-}
