@@ -272,7 +272,10 @@ fn experiment(lab: &Lab) {
     ]);
     let stdout = text(&out.stdout);
     // Galera has no leader: n1 stands in, and the script says so.
-    assert!(text(&out.stderr).contains("has no leader"), "no word on the leader");
+    assert!(
+        text(&out.stderr).contains("has no leader"),
+        "no word on the leader"
+    );
     let last = stdout.lines().last().unwrap_or_default();
     assert_eq!(
         last,
