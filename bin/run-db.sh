@@ -23,6 +23,7 @@ tidb_launch tidb-server TIDB_CONFIG \
     --host="$HOST" \
     -P "$port" \
     "--status=$status_port" \
+    --status-host="$HOST" \
     "--advertise-address=$HOST" \
     "--temp-dir=$dir/tmp" \
     "--log-file=$dir/tidb.log"

@@ -89,7 +89,7 @@ fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
         .run("run-db.sh", &["tidb1", "--dry-run"], &[])
         .expect_ok("run-db.sh --dry-run");
     let want = format!(
-        "{} --store=tikv --path={PDS} --host=127.0.0.1 -P 4000 --status=10080 --advertise-address=127.0.0.1 \
+        "{} --store=tikv --path={PDS} --host=127.0.0.1 -P 4000 --status=10080 --status-host=127.0.0.1 --advertise-address=127.0.0.1 \
          --temp-dir={} --log-file={}\n",
         runs.bin("tidb-server"),
         runs.data("tidb1/db/tmp"),
