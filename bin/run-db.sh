@@ -17,7 +17,7 @@ status_port="$(tidb_port "$CLUSTER" "$NODE" .db.statusPort)"
 pd="$(tidb_pd_list "$CLUSTER" client)"
 dir="$(tidb_node_dir db)"
 
-tidb_launch tidb-server TIDB_CONFIG \
+tidb_launch tidb-server TIDB_CONFIG "$dir" \
     --store=tikv \
     "--path=$pd" \
     --host="$HOST" \

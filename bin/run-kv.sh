@@ -16,7 +16,7 @@ status_port="$(tidb_port "$CLUSTER" "$NODE" .kv.statusPort)"
 pd="$(tidb_pd_list "$CLUSTER" client)"
 dir="$(tidb_node_dir kv)"
 
-tidb_launch tikv-server TIKV_CONFIG \
+tidb_launch tikv-server TIKV_CONFIG "$dir" \
     "--pd=$pd" \
     "--addr=$HOST:$port" \
     "--advertise-addr=$HOST:$port" \

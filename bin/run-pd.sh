@@ -17,7 +17,7 @@ peer_port="$(tidb_port "$CLUSTER" "$NODE" .pd.peerPort)"
 initial_cluster="$(tidb_pd_list "$CLUSTER" initial)"
 dir="$(tidb_node_dir pd)"
 
-tidb_launch pd-server PD_CONFIG \
+tidb_launch pd-server PD_CONFIG "$dir" \
     "--name=$name" \
     "--data-dir=$dir/data" \
     "--client-urls=http://$HOST:$client_port" \

@@ -95,14 +95,10 @@ tidb_run_args() {
     HOST="$(cluster_field "$CLUSTER" "$NODE" .host)" || exit 1
 }
 
-# tidb_node_dir COMPONENT: NODE's directory for pd, kv or db; created unless
-# this is a dry run (which must leave no trace).
+# tidb_node_dir COMPONENT: NODE's directory for pd, kv or db (tidb_launch
+# creates it).
 tidb_node_dir() {
-    local dir="${PERSEUS_DATA_DIR:-$PERSEUS_ROOT/data}/$NODE/$1"
-    if [[ "$DRY_RUN" == 0 ]]; then
-        mkdir -p "$dir" || die "cannot create $dir"
-    fi
-    printf '%s\n' "$dir"
+    printf '%s\n' "${PERSEUS_DATA_DIR:-$PERSEUS_ROOT/data}/$NODE/$1"
 }
 
 # tidb_quote WORD...: the words on one line, single-quoted only where the
@@ -119,13 +115,14 @@ tidb_quote() {
     printf '%s\n' "${line[*]}"
 }
 
-# tidb_launch BINARY CONFIG_VAR ARGS...: runs BINARY with ARGS in the
-# foreground (exec, so signals reach the server), with --config=FILE added
-# when the variable named CONFIG_VAR is set; on a dry run, prints the command
-# line instead, quoted so that it can be pasted back into a shell.
+# tidb_launch BINARY CONFIG_VAR DIR ARGS...: creates DIR, then runs BINARY
+# with ARGS in the foreground (exec, so signals reach the server), with
+# --config=FILE added when the variable named CONFIG_VAR is set. A dry run
+# prints the command line instead, quoted so that it can be pasted back into
+# a shell, and creates nothing.
 tidb_launch() {
-    local binary="$1" config_var="$2" cmd
-    shift 2
+    local binary="$1" config_var="$2" dir="$3" cmd
+    shift 3
     cmd=("$(tidb_binary "$binary")") || exit 1
     if [[ -n "${!config_var:-}" ]]; then
         [[ -r "${!config_var}" ]] || die "$config_var=${!config_var}: cannot read that file"
@@ -136,6 +133,7 @@ tidb_launch() {
         tidb_quote "${cmd[@]}"
         exit 0
     fi
+    mkdir -p "$dir" || die "cannot create $dir"
     say "node $NODE: starting ${cmd[*]}"
     exec "${cmd[@]}"
 }

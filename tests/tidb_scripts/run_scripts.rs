@@ -155,19 +155,26 @@ fn run_scripts_name_an_unknown_node_and_want_one() {
 fn run_scripts_point_at_get_tidb_when_a_binary_is_missing() {
     let scratch = Scratch::new("run-nobin");
     let home = scratch.path("tidb").display().to_string();
+    let data = scratch.path("data").display().to_string();
     for (script, server) in [
         ("run-pd.sh", "pd-server"),
         ("run-kv.sh", "tikv-server"),
         ("run-db.sh", "tidb-server"),
     ] {
         let want = format!("{home}/v8.5.1/bin/{server}");
-        run_script(
-            script,
-            &["--dry-run", "tidb1"],
-            &[("TIDB_HOME", &home), ("TIDB_VERSION", "v8.5.1")],
-        )
-        .expect_error(&[&want, "bin/get-tidb.sh"]);
+        let env = [
+            ("TIDB_HOME", home.as_str()),
+            ("TIDB_VERSION", "v8.5.1"),
+            ("PERSEUS_DATA_DIR", data.as_str()),
+        ];
+        for args in [&["--dry-run", "tidb1"][..], &["tidb1"]] {
+            run_script(script, args, &env).expect_error(&[&want, "bin/get-tidb.sh"]);
+        }
     }
+    assert!(
+        !scratch.path("data").exists(),
+        "a failed start creates no directories"
+    );
 }
 
 #[test]
