@@ -20,10 +20,12 @@ tidb_home() {
 
 # tidb_bin_dir: where the run scripts take pd-server, tikv-server, tidb-server.
 tidb_bin_dir() {
+    local version
     if [[ -n "${TIDB_BIN_DIR:-}" ]]; then
         printf '%s\n' "$TIDB_BIN_DIR"
     else
-        printf '%s/%s/bin\n' "$(tidb_home)" "$(tidb_version)"
+        version="$(tidb_version)" || exit 1
+        printf '%s/%s/bin\n' "$(tidb_home)" "$version"
     fi
 }
 
@@ -31,7 +33,7 @@ tidb_bin_dir() {
 # has not run (or ran for another version), so say that.
 tidb_binary() {
     local path
-    path="$(tidb_bin_dir)/$1"
+    path="$(tidb_bin_dir)/$1" || exit 1
     [[ -x "$path" ]] || die "no $1 at $path: run bin/get-tidb.sh first (or set TIDB_BIN_DIR / TIDB_VERSION)"
     printf '%s\n' "$path"
 }
