@@ -24,9 +24,12 @@ client="$(command -v mysql || command -v mariadb)" \
     || die "needs a MySQL client ('mysql' or 'mariadb'); install it with: apt-get install -y mariadb-client"
 
 # --protocol=TCP: with host "localhost" the client would otherwise try a
-# Unix socket, which TiDB does not open.
-if ! out="$("$client" --protocol=TCP --host="$host" --port="$port" \
-    --user="${PERSEUS_USER:-root}" --connect-timeout=10 --batch <"$schema" 2>&1)"; then
-    die "node $node ($host:$port): could not apply $schema: $out"
-fi
+# Unix socket, which TiDB does not open. --connect-timeout bounds the
+# connection, timeout(1) the statements (a TiDB without its TiKVs can sit on
+# DDL).
+status=0
+out="$(timeout 300 "$client" --protocol=TCP --host="$host" --port="$port" \
+    --user="${PERSEUS_USER:-root}" --connect-timeout=10 --batch <"$schema" 2>&1)" || status=$?
+((status != 124)) || die "node $node ($host:$port): no answer within 300 s while applying $schema"
+((status == 0)) || die "node $node ($host:$port): could not apply $schema: $out"
 say "node $node ($host:$port): lily.storage is ready"
