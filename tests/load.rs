@@ -2,26 +2,15 @@
 
 mod common;
 
-use common::mariadb::{cluster_file, scratch_dir, MariaDb};
-use common::perseus::{ops, read_log, rows, run, successes_per_second, text};
+use common::mariadb::MariaDb;
+use common::perseus::{ops, read_log, rows, run, successes_per_second, text, Setup};
 
 #[test]
 fn live_table_equals_the_logs_count_and_the_database_agrees() {
     let servers = [MariaDb::start(), MariaDb::start(), MariaDb::start()];
-    let dir = scratch_dir("counts");
-    let cluster = cluster_file(&dir, &servers.iter().collect::<Vec<_>>());
-    let log = dir.join("events.jsonl");
-    let out = run(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
-        "--duration",
-        "3",
-        "--conns",
-        "2",
-        "--errors",
-    ]);
+    let s = Setup::new("counts", &servers.iter().collect::<Vec<_>>());
+    let log = &s.log;
+    let out = run(&s.args(&["--duration", "3", "--conns", "2", "--errors"]));
     assert!(
         out.status.success(),
         "perseus failed: {}",
@@ -34,7 +23,7 @@ fn live_table_equals_the_logs_count_and_the_database_agrees() {
     );
     let table = rows(&stdout);
     assert_eq!(table.len(), 3, "one row per second of a 3 s run: {stdout}");
-    let events = read_log(&log);
+    let events = read_log(log);
     assert_eq!(events.last().expect("stop")["ev"], "stop");
     let counted = successes_per_second(&events);
     for row in &table {
@@ -102,17 +91,9 @@ fn successes<'a>(events: &'a [serde_json::Value], node: &'a str) -> Vec<u64> {
 #[test]
 fn reconnects_after_a_server_restart() {
     let mut servers = [MariaDb::start(), MariaDb::start()];
-    let dir = scratch_dir("restart");
-    let cluster = cluster_file(&dir, &servers.iter().collect::<Vec<_>>());
-    let log = dir.join("events.jsonl");
-    let child = spawn_perseus(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
-        "--duration",
-        "7",
-    ]);
+    let s = Setup::new("restart", &servers.iter().collect::<Vec<_>>());
+    let log = &s.log;
+    let child = spawn_perseus(&s.args(&["--duration", "7"]));
     sleep_s(2.0);
     servers[1].kill();
     let killed_at = std::time::Instant::now();
@@ -121,7 +102,7 @@ fn reconnects_after_a_server_restart() {
     let back_after = killed_at.elapsed().as_secs_f64();
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let events = read_log(&log);
+    let events = read_log(log);
     let n2_errors: Vec<_> = ops(&events, "n2").filter(|e| e["ok"] == false).collect();
     assert!(
         !n2_errors.is_empty(),
@@ -149,14 +130,9 @@ fn reconnects_after_a_server_restart() {
 #[test]
 fn a_frozen_server_shows_up_as_timeouts_and_the_run_goes_on() {
     let servers = [MariaDb::start(), MariaDb::start()];
-    let dir = scratch_dir("freeze");
-    let cluster = cluster_file(&dir, &servers.iter().collect::<Vec<_>>());
-    let log = dir.join("events.jsonl");
-    let child = spawn_perseus(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
+    let s = Setup::new("freeze", &servers.iter().collect::<Vec<_>>());
+    let log = &s.log;
+    let child = spawn_perseus(&s.args(&[
         "--duration",
         "6",
         "--read-timeout",
@@ -164,7 +140,7 @@ fn a_frozen_server_shows_up_as_timeouts_and_the_run_goes_on() {
         "--connect-timeout",
         "1",
         "--errors",
-    ]);
+    ]));
     sleep_s(1.5);
     servers[1].freeze();
     sleep_s(3.0);
@@ -181,7 +157,7 @@ fn a_frozen_server_shows_up_as_timeouts_and_the_run_goes_on() {
         table.iter().any(|r| r[3] == 0 && r[5] > 0),
         "n2 shows zeros and errors: {table:?}"
     );
-    let events = read_log(&log);
+    let events = read_log(log);
     let timeouts: Vec<_> = ops(&events, "n2")
         .filter(|e| e["ok"] == false && e["err"]["kind"] == "timeout")
         .collect();
@@ -212,15 +188,9 @@ fn signal(child: &std::process::Child, sig: &str) {
 #[test]
 fn ctrl_c_flushes_the_log_and_writes_stop() {
     let server = MariaDb::start();
-    let dir = scratch_dir("sigint");
-    let cluster = cluster_file(&dir, &[&server]);
-    let log = dir.join("events.jsonl");
-    let child = spawn_perseus(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
-    ]);
+    let s = Setup::new("sigint", &[&server]);
+    let log = &s.log;
+    let child = spawn_perseus(&s.args(&[]));
     sleep_s(2.5);
     signal(&child, "INT");
     let out = child.wait_with_output().expect("wait");
@@ -229,7 +199,7 @@ fn ctrl_c_flushes_the_log_and_writes_stop() {
         "exit 0 after Ctrl-C: {}",
         text(&out.stderr)
     );
-    let events = read_log(&log);
+    let events = read_log(log);
     let stop = events.last().expect("events");
     assert_eq!(stop["ev"], "stop");
     assert_eq!(stop["reason"], "signal");
@@ -254,21 +224,15 @@ fn ctrl_c_flushes_the_log_and_writes_stop() {
 #[test]
 fn kill_9_leaves_a_log_whose_every_line_parses() {
     let server = MariaDb::start();
-    let dir = scratch_dir("kill9");
-    let cluster = cluster_file(&dir, &[&server]);
-    let log = dir.join("events.jsonl");
-    let mut child = spawn_perseus(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
-    ]);
+    let s = Setup::new("kill9", &[&server]);
+    let log = &s.log;
+    let mut child = spawn_perseus(&s.args(&[]));
     sleep_s(2.3);
     child.kill().expect("kill -9");
     let _ = child.wait();
-    let bytes = std::fs::read(&log).expect("log");
+    let bytes = std::fs::read(log).expect("log");
     assert_eq!(bytes.last(), Some(&b'\n'), "only whole lines are written");
-    let events = read_log(&log);
+    let events = read_log(log);
     let last_t = events.last().expect("events")["t_us"].as_u64().expect("t");
     assert!(
         last_t >= 1_300_000,
@@ -284,33 +248,27 @@ fn the_password_never_reaches_the_log_or_the_output() {
     server.sql(&format!(
         "CREATE USER 'tester'@'127.0.0.1' IDENTIFIED BY '{secret}'; GRANT ALL ON lily.* TO 'tester'@'127.0.0.1'"
     ));
-    let dir = scratch_dir("password");
-    let cluster = cluster_file(&dir, &[&server]);
-    let log = dir.join("events.jsonl");
+    let s = Setup::new("password", &[&server]);
+    let log = &s.log;
     let out = common::perseus::perseus()
-        .args([
-            "--cluster",
-            cluster.to_str().unwrap(),
-            "--log",
-            log.to_str().unwrap(),
-        ])
-        .args(["--duration", "1", "--user", "tester"])
+        .args(s.args(&["--duration", "1", "--user", "tester"]))
         .env("MYSQL_PWD", secret)
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let events = read_log(&log);
+    let events = read_log(log);
     assert!(events.len() > 3, "it ran with the password");
     assert_eq!(events[0]["user"], "tester");
     let everything = format!(
         "{}{}{}",
-        std::fs::read_to_string(&log).expect("log"),
+        std::fs::read_to_string(log).expect("log"),
         text(&out.stdout),
         text(&out.stderr)
     );
     assert!(!everything.contains(secret), "the password leaked");
 
     // The same secret from a file works too, and a wrong one is a clear error before any load.
+    let (dir, cluster) = (&s.dir, &s.cluster);
     let pw_file = dir.join("pw");
     std::fs::write(&pw_file, format!("{secret}\n")).expect("write");
     let out = run(&[
@@ -349,9 +307,8 @@ fn the_password_never_reaches_the_log_or_the_output() {
 #[test]
 fn scheduled_faults_run_their_command_and_land_in_the_log() {
     let server = MariaDb::start();
-    let dir = scratch_dir("faults");
-    let cluster = cluster_file(&dir, &[&server]);
-    let log = dir.join("events.jsonl");
+    let s = Setup::new("faults", &[&server]);
+    let (dir, log) = (&s.dir, &s.log);
     let marker = dir.join("marker");
     let script = dir.join("mark.sh");
     std::fs::write(
@@ -359,11 +316,7 @@ fn scheduled_faults_run_their_command_and_land_in_the_log() {
         format!("#!/bin/bash\necho \"$1\" >> {}\n", marker.display()),
     )
     .expect("script");
-    let out = run(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
+    let out = run(&s.args(&[
         "--duration",
         "3",
         "--fault",
@@ -374,14 +327,14 @@ fn scheduled_faults_run_their_command_and_land_in_the_log() {
         &format!("mark=bash {}", script.display()),
         "--fault-cmd",
         "broken=false",
-    ]);
+    ]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         std::fs::read_to_string(&marker).expect("marker"),
         "n1\n",
         "the command got the node"
     );
-    let events = read_log(&log);
+    let events = read_log(log);
     let faults: Vec<_> = events.iter().filter(|e| e["ev"] == "fault").collect();
     assert_eq!(faults.len(), 2);
     assert_eq!(
@@ -408,18 +361,10 @@ fn scheduled_faults_run_their_command_and_land_in_the_log() {
 fn an_unreachable_node_at_start_is_picked_up_when_it_comes_back() {
     let mut late = MariaDb::start();
     let early = MariaDb::start();
-    let dir = scratch_dir("late");
-    let cluster = cluster_file(&dir, &[&early, &late]);
+    let s = Setup::new("late", &[&early, &late]);
     late.kill();
-    let log = dir.join("events.jsonl");
-    let child = spawn_perseus(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
-        "--duration",
-        "5",
-    ]);
+    let log = &s.log;
+    let child = spawn_perseus(&s.args(&["--duration", "5"]));
     sleep_s(1.5);
     late.restart();
     let out = child.wait_with_output().expect("wait");
@@ -428,30 +373,22 @@ fn an_unreachable_node_at_start_is_picked_up_when_it_comes_back() {
     let table = rows(&text(&out.stdout));
     assert_eq!(table[0][3], 0, "zeros for n2 while it is down");
     assert!(table[4][3] > 0, "n2 picked up: {table:?}");
-    let events = read_log(&log);
+    let events = read_log(log);
     assert!(ops(&events, "n2").any(|e| e["op"] == "connect" && e["err"]["kind"] == "connect"));
 }
 
 #[test]
 fn faults_appended_by_hand_are_shown_live_and_kept_in_the_log() {
     let server = MariaDb::start();
-    let dir = scratch_dir("byhand");
-    let cluster = cluster_file(&dir, &[&server]);
-    let log = dir.join("events.jsonl");
-    let child = spawn_perseus(&[
-        "--cluster",
-        cluster.to_str().unwrap(),
-        "--log",
-        log.to_str().unwrap(),
-        "--duration",
-        "3",
-    ]);
+    let s = Setup::new("byhand", &[&server]);
+    let log = &s.log;
+    let child = spawn_perseus(&s.args(&["--duration", "3"]));
     sleep_s(1.2);
     // What bin/isolate.sh --log does: one whole line, appended.
     let line = "{\"ev\":\"fault\",\"t_us\":1200000,\"action\":\"isolate\",\"node\":\"n1\",\"note\":\"by hand\",\"exit\":0}\n";
     let mut f = std::fs::OpenOptions::new()
         .append(true)
-        .open(&log)
+        .open(log)
         .expect("open log");
     std::io::Write::write_all(&mut f, line.as_bytes()).expect("append");
     let out = child.wait_with_output().expect("wait");
@@ -461,7 +398,7 @@ fn faults_appended_by_hand_are_shown_live_and_kept_in_the_log() {
         stderr.contains("# 1.200s fault isolate n1: noted — by hand"),
         "{stderr}"
     );
-    let events = read_log(&log);
+    let events = read_log(log);
     assert_eq!(events.iter().filter(|e| e["ev"] == "fault").count(), 1);
     assert_eq!(events.last().expect("stop")["ev"], "stop");
 }

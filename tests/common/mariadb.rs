@@ -31,6 +31,7 @@ fn template() -> &'static Path {
             ])
             .arg(format!("--datadir={}", data.display()))
             .arg("--skip-test-db")
+            .arg(format!("--tmpdir={}", dir.display()))
             .output()
             .expect("run mariadb-install-db (apt-get install mariadb-server)");
         assert!(
@@ -88,6 +89,8 @@ impl MariaDb {
             .arg(format!("--socket={}", d.join("sock").display()))
             .arg(format!("--pid-file={}", d.join("pid").display()))
             .arg(format!("--log-error={}", d.join("error.log").display()))
+            // Servers sharing /tmp trip over each other's temporary tables.
+            .arg(format!("--tmpdir={}", d.display()))
             .args([
                 "--skip-name-resolve",
                 "--skip-log-bin",

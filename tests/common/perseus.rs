@@ -1,8 +1,9 @@
 //! Running the perseus binary and reading what it leaves behind.
 
+use super::mariadb::{cluster_file, scratch_dir, MariaDb};
 use perseus::event::{Event, SCHEMA};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub fn perseus() -> Command {
@@ -70,4 +71,31 @@ pub fn ops<'a>(
 ) -> impl Iterator<Item = &'a serde_json::Value> + 'a {
     log.iter()
         .filter(move |e| e["ev"] == "op" && e["node"] == node)
+}
+
+/// A scratch directory holding a cluster file for some servers, and a log path.
+pub struct Setup {
+    pub dir: PathBuf,
+    pub cluster: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Setup {
+    pub fn new(name: &str, servers: &[&MariaDb]) -> Setup {
+        let dir = scratch_dir(name);
+        let cluster = cluster_file(&dir, servers);
+        let log = dir.join("events.jsonl");
+        Setup { dir, cluster, log }
+    }
+
+    /// `--cluster FILE --log FILE` and then `extra`.
+    pub fn args<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["--cluster", path(&self.cluster), "--log", path(&self.log)];
+        args.extend_from_slice(extra);
+        args
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
 }

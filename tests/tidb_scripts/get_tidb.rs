@@ -1,0 +1,397 @@
+//! bin/get-tidb.sh against fixture tarballs laid out like PingCAP's TiUP
+//! mirror (fake servers that are shell scripts), from a local directory and
+//! from a loopback HTTP server: the happy path, idempotence, and each way a
+//! download can go wrong without leaving a half-installed version.
+
+use crate::http::{Http, Serve};
+use crate::support::*;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How a fixture tarball is broken, if at all.
+#[derive(Clone, Copy, PartialEq)]
+enum Fixture {
+    Good,
+    Truncated,
+    NoBinary,
+}
+
+/// Writes {component}-{version}-linux-{arch}.tar.gz into `mirror`, laid out
+/// like PingCAP's: the server binary (here a shell script) at the top level.
+fn tarball(mirror: &Path, server: &str, version: &str, arch: &str, kind: Fixture) -> PathBuf {
+    let component = server.trim_end_matches("-server");
+    let stage = mirror.join(format!(".stage-{server}-{version}-{arch}"));
+    let member = if kind == Fixture::NoBinary {
+        "README"
+    } else {
+        server
+    };
+    write_executable(
+        &stage.join(member),
+        &format!("#!/bin/sh\necho \"fake {server} {version} {arch} $*\"\n"),
+    );
+    let file = mirror.join(format!("{component}-{version}-linux-{arch}.tar.gz"));
+    let out = Command::new("tar")
+        .arg("-czf")
+        .arg(&file)
+        .arg("-C")
+        .arg(&stage)
+        .arg(member)
+        .output()
+        .expect("run tar");
+    assert!(
+        out.status.success(),
+        "tar: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&stage).expect("remove tar stage");
+    if kind == Fixture::Truncated {
+        let bytes = std::fs::read(&file).expect("read tarball");
+        std::fs::write(&file, &bytes[..bytes.len() / 2]).expect("truncate tarball");
+    }
+    file
+}
+
+/// A fake `uname` reporting `machine`, so the fixtures fit on any host.
+fn fake_uname(dir: &Path, machine: &str) -> String {
+    write_executable(&dir.join("uname"), &format!("#!/bin/sh\necho {machine}\n"));
+    path_with(dir)
+}
+
+/// What a get-tidb.sh test has: a mirror directory, TIDB_HOME, and a PATH
+/// whose uname says x86_64.
+struct Get {
+    scratch: Scratch,
+    path: String,
+}
+
+impl Get {
+    fn new(name: &str) -> Get {
+        let scratch = Scratch::new(name);
+        std::fs::create_dir_all(scratch.path("mirror")).expect("mkdir mirror");
+        let path = fake_uname(&scratch.path("tools"), "x86_64");
+        Get { scratch, path }
+    }
+
+    /// Puts a VERSION amd64 tarball of `server` in the mirror directory.
+    fn put(&self, server: &str, kind: Fixture) -> PathBuf {
+        tarball(&self.mirror(), server, VERSION, "amd64", kind)
+    }
+
+    /// All three good tarballs.
+    fn good_mirror(&self) {
+        for server in SERVERS {
+            self.put(server, Fixture::Good);
+        }
+    }
+
+    fn mirror(&self) -> PathBuf {
+        self.scratch.path("mirror")
+    }
+
+    fn home(&self) -> PathBuf {
+        self.scratch.path("home")
+    }
+
+    fn command(&self, mirror: &str, extra: &[(&str, &str)]) -> Command {
+        let home = self.home().display().to_string();
+        let mut env = vec![
+            ("TIDB_MIRROR", mirror),
+            ("TIDB_HOME", home.as_str()),
+            ("PATH", self.path.as_str()),
+        ];
+        env.extend_from_slice(extra);
+        script_in(&root(), "get-tidb.sh", &[], &env)
+    }
+
+    fn run(&self, mirror: &str, extra: &[(&str, &str)]) -> Run {
+        Run::from(
+            self.command(mirror, extra)
+                .output()
+                .expect("run get-tidb.sh"),
+        )
+    }
+
+    fn run_from_dir(&self) -> Run {
+        self.run(&self.mirror().display().to_string(), &[])
+    }
+
+    /// The installed fake server's answer, proving it is the fixture and runs.
+    fn installed_says(&self, version: &str, server: &str) -> String {
+        let bin = self.home().join(version).join("bin").join(server);
+        let out = Command::new(&bin)
+            .arg("--flag")
+            .output()
+            .expect("run installed server");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// After a failure: no version directory and no staging leftovers.
+    fn assert_nothing_installed(&self) {
+        let home = self.home();
+        assert!(
+            !home.join(VERSION).exists(),
+            "a failed run left {}",
+            home.join(VERSION).display()
+        );
+        if let Ok(entries) = std::fs::read_dir(&home) {
+            let left: Vec<_> = entries.flatten().map(|e| e.file_name()).collect();
+            assert!(
+                left.is_empty(),
+                "a failed run left {left:?} in {}",
+                home.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn get_tidb_from_a_directory_installs_the_three_servers_once() {
+    let get = Get::new("get-dir");
+    get.good_mirror();
+
+    let first = get.run_from_dir().expect_ok("get-tidb.sh");
+    assert!(
+        first.stderr.contains("installed TiDB v8.5.8"),
+        "{}",
+        first.stderr
+    );
+    for server in SERVERS {
+        assert_eq!(
+            get.installed_says(VERSION, server),
+            format!("fake {server} {VERSION} amd64 --flag")
+        );
+    }
+    let entries: Vec<_> = std::fs::read_dir(get.home())
+        .expect("read home")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        entries,
+        vec![std::ffi::OsString::from(VERSION)],
+        "only the version directory stays"
+    );
+
+    // A second run finds everything in place and touches nothing, even with
+    // the mirror gone.
+    std::fs::remove_dir_all(get.mirror()).expect("remove mirror");
+    let second = get
+        .run("/nonexistent-mirror", &[])
+        .expect_ok("second get-tidb.sh");
+    assert!(second.stderr.contains("nothing to do"), "{}", second.stderr);
+    assert!(!second.stderr.contains("fetching"), "{}", second.stderr);
+}
+
+#[test]
+fn get_tidb_takes_the_version_and_arm64_into_account() {
+    let get = Get::new("get-arm");
+    for server in SERVERS {
+        tarball(&get.mirror(), server, "v8.5.0", "arm64", Fixture::Good);
+    }
+    let path = fake_uname(&get.scratch.path("arm-tools"), "aarch64");
+    // "8.5.0" without the v is taken as v8.5.0.
+    get.run(
+        &get.mirror().display().to_string(),
+        &[("PATH", &path), ("TIDB_VERSION", "8.5.0")],
+    )
+    .expect_ok("get-tidb.sh for arm64");
+    assert_eq!(
+        get.installed_says("v8.5.0", "tidb-server"),
+        "fake tidb-server v8.5.0 arm64 --flag"
+    );
+}
+
+#[test]
+fn get_tidb_refuses_an_unsupported_machine_and_a_bad_version() {
+    let get = Get::new("get-arch");
+    get.good_mirror();
+    let path = fake_uname(&get.scratch.path("riscv-tools"), "riscv64");
+    let mirror = get.mirror().display().to_string();
+    get.run(&mirror, &[("PATH", &path)]).expect_error(&[
+        "unsupported machine 'riscv64'",
+        "amd64",
+        "arm64",
+    ]);
+    get.assert_nothing_installed();
+    get.run(&mirror, &[("TIDB_VERSION", "../etc")])
+        .expect_error(&["TIDB_VERSION='../etc'"]);
+    get.run("/no/such/mirror", &[]).expect_error(&[
+        "TIDB_MIRROR=/no/such/mirror",
+        "neither a URL nor a directory",
+    ]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_reports_a_missing_file_in_a_directory_mirror() {
+    let get = Get::new("get-missing-file");
+    get.put("pd-server", Fixture::Good);
+    let wanted = get.mirror().join("tikv-v8.5.8-linux-amd64.tar.gz");
+    get.run_from_dir()
+        .expect_error(&["no such file", &wanted.display().to_string()]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_reports_a_truncated_archive_and_installs_nothing() {
+    let get = Get::new("get-truncated");
+    get.good_mirror();
+    let bad = get.put("tidb-server", Fixture::Truncated);
+    get.run_from_dir()
+        .expect_error(&[&bad.display().to_string(), "not a complete .tar.gz archive"]);
+    get.assert_nothing_installed();
+
+    // Once the mirror is mended, the same home takes a clean install.
+    get.put("tidb-server", Fixture::Good);
+    get.run_from_dir().expect_ok("get-tidb.sh after repair");
+}
+
+#[test]
+fn get_tidb_reports_an_archive_without_its_binary() {
+    let get = Get::new("get-nobinary");
+    get.good_mirror();
+    let bad = get.put("tikv-server", Fixture::NoBinary);
+    get.run_from_dir()
+        .expect_error(&[&bad.display().to_string(), "no tikv-server", "README"]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_refuses_a_half_made_version_directory() {
+    let get = Get::new("get-half");
+    get.good_mirror();
+    write_executable(
+        &get.home().join(VERSION).join("bin").join("pd-server"),
+        "#!/bin/sh\n",
+    );
+    get.run_from_dir()
+        .expect_error(&["exists but lacks", "remove it"]);
+}
+
+#[test]
+fn get_tidb_over_http_fetches_the_mirror_names_once() {
+    let get = Get::new("get-http");
+    get.good_mirror();
+    let http = Http::start(get.mirror(), Serve::Whole);
+
+    get.run(&format!("{}/", http.base), &[])
+        .expect_ok("get-tidb.sh over HTTP");
+    assert_eq!(
+        http.requests(),
+        vec![
+            "/pd-v8.5.8-linux-amd64.tar.gz",
+            "/tikv-v8.5.8-linux-amd64.tar.gz",
+            "/tidb-v8.5.8-linux-amd64.tar.gz"
+        ]
+    );
+    assert_eq!(
+        get.installed_says(VERSION, "pd-server"),
+        "fake pd-server v8.5.8 amd64 --flag"
+    );
+
+    get.run(&http.base, &[])
+        .expect_ok("second get-tidb.sh over HTTP");
+    assert_eq!(
+        http.requests().len(),
+        3,
+        "an installed version is not fetched again"
+    );
+}
+
+#[test]
+fn get_tidb_over_http_reports_404_with_the_url() {
+    let get = Get::new("get-404");
+    for server in ["pd-server", "tikv-server"] {
+        get.put(server, Fixture::Good);
+    }
+    let http = Http::start(get.mirror(), Serve::Whole);
+    let url = format!("{}/tidb-v8.5.8-linux-amd64.tar.gz", http.base);
+    get.run(&http.base, &[])
+        .expect_error(&["download failed", &url, "404"]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_over_http_reports_truncated_transfers_and_archives() {
+    let get = Get::new("get-http-short");
+    get.good_mirror();
+    // The connection closes before the promised length.
+    let short = Http::start(get.mirror(), Serve::CutShort);
+    get.run(&short.base, &[]).expect_error(&[
+        "download failed",
+        &format!("{}/pd-v8.5.8-linux-amd64.tar.gz", short.base),
+    ]);
+    get.assert_nothing_installed();
+
+    // The server sends a complete response holding a truncated archive.
+    get.put("pd-server", Fixture::Truncated);
+    let whole = Http::start(get.mirror(), Serve::Whole);
+    get.run(&whole.base, &[])
+        .expect_error(&["not a complete .tar.gz archive", &whole.base]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_gives_up_on_a_stalled_download() {
+    let get = Get::new("get-stall");
+    get.good_mirror();
+    let http = Http::start(get.mirror(), Serve::Stall);
+    let started = Instant::now();
+    get.run(&http.base, &[("TIDB_DOWNLOAD_TIMEOUT", "2")])
+        .expect_error(&[
+            "download failed",
+            &format!("{}/pd-v8.5.8-linux-amd64.tar.gz", http.base),
+            "timed out",
+        ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_interrupted_mid_download_leaves_no_trace() {
+    let get = Get::new("get-interrupt");
+    get.good_mirror();
+    let http = Http::start(get.mirror(), Serve::Stall);
+    // Its own process group, as a terminal's Ctrl-C would reach the script and
+    // its curl together; that group is all the processes this test started.
+    let mut child = get
+        .command(&http.base, &[])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("start get-tidb.sh");
+    let pid = child.id();
+    http.stalled
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the download reached the server");
+    let killed = Command::new("kill")
+        .args(["-INT", "--", &format!("-{pid}")])
+        .status()
+        .expect("run kill");
+    assert!(killed.success(), "kill -INT -{pid}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for get-tidb.sh") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("get-tidb.sh did not stop on SIGINT");
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        !status.success(),
+        "an interrupted run must not report success"
+    );
+    get.assert_nothing_installed();
+}

@@ -1,0 +1,252 @@
+//! bin/run-{pd,kv,db}.sh: the command lines they build (through --dry-run,
+//! with fake server binaries), their errors, and the default cluster file.
+
+use crate::support::*;
+
+/// Fake server binaries that print their arguments, and a data directory.
+struct Runs {
+    scratch: Scratch,
+}
+
+impl Runs {
+    fn new(name: &str) -> Runs {
+        let scratch = Scratch::new(name);
+        for server in SERVERS {
+            write_executable(
+                &scratch.path("bin").join(server),
+                &format!("#!/bin/sh\necho \"{server} $*\"\n"),
+            );
+        }
+        Runs { scratch }
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "TIDB_BIN_DIR".into(),
+                self.scratch.path("bin").display().to_string(),
+            ),
+            (
+                "PERSEUS_DATA_DIR".into(),
+                self.scratch.path("data").display().to_string(),
+            ),
+        ]
+    }
+
+    fn run(&self, script: &str, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let base = self.env();
+        let mut env: Vec<(&str, &str)> =
+            base.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        env.extend_from_slice(extra);
+        run_script(script, args, &env)
+    }
+
+    /// `script --dry-run node`, which must succeed.
+    fn dry(&self, script: &str, node: &str, extra: &[(&str, &str)]) -> Run {
+        self.run(script, &["--dry-run", node], extra)
+            .expect_ok(script)
+    }
+
+    fn bin(&self, server: &str) -> String {
+        self.scratch.path("bin").join(server).display().to_string()
+    }
+
+    fn data(&self, rel: &str) -> String {
+        self.scratch.path("data").join(rel).display().to_string()
+    }
+}
+
+const PDS: &str = "127.0.0.1:2379,127.0.0.1:2479,127.0.0.1:2579";
+
+#[test]
+fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
+    let runs = Runs::new("run-dry");
+    let pd = runs
+        .run("run-pd.sh", &["--dry-run", "tidb2"], &[])
+        .expect_ok("run-pd.sh --dry-run");
+    let want = format!(
+        "{} --name=pd2 --data-dir={} --client-urls=http://127.0.0.1:2479 --peer-urls=http://127.0.0.1:2480 \
+         --initial-cluster=pd1=http://127.0.0.1:2380,pd2=http://127.0.0.1:2480,pd3=http://127.0.0.1:2580 --log-file={}\n",
+        runs.bin("pd-server"),
+        runs.data("tidb2/pd/data"),
+        runs.data("tidb2/pd/pd.log")
+    );
+    assert_eq!(pd.stdout, want);
+
+    let kv = runs
+        .run("run-kv.sh", &["tidb3"], &[("PERSEUS_DRY_RUN", "1")])
+        .expect_ok("run-kv.sh dry");
+    let want = format!(
+        "{} --pd={PDS} --addr=127.0.0.1:20162 --advertise-addr=127.0.0.1:20162 --status-addr=127.0.0.1:20182 \
+         --data-dir={} --log-file={}\n",
+        runs.bin("tikv-server"),
+        runs.data("tidb3/kv/data"),
+        runs.data("tidb3/kv/tikv.log")
+    );
+    assert_eq!(kv.stdout, want);
+
+    let db = runs
+        .run("run-db.sh", &["tidb1", "--dry-run"], &[])
+        .expect_ok("run-db.sh --dry-run");
+    let want = format!(
+        "{} --store=tikv --path={PDS} --host=127.0.0.1 -P 4000 --status=10080 --status-host=127.0.0.1 --advertise-address=127.0.0.1 \
+         --temp-dir={} --log-file={}\n",
+        runs.bin("tidb-server"),
+        runs.data("tidb1/db/tmp"),
+        runs.data("tidb1/db/tidb.log")
+    );
+    assert_eq!(db.stdout, want);
+    assert!(
+        !runs.scratch.path("data").exists(),
+        "a dry run creates no directories"
+    );
+}
+
+#[test]
+fn run_scripts_start_the_server_with_its_directory_made() {
+    let runs = Runs::new("run-exec");
+    let kv = runs
+        .run("run-kv.sh", &["tidb1"], &[])
+        .expect_ok("run-kv.sh");
+    assert!(
+        kv.stdout.starts_with("tikv-server --pd=127.0.0.1:2379,"),
+        "{}",
+        kv.stdout
+    );
+    assert!(std::path::Path::new(&runs.data("tidb1/kv")).is_dir());
+}
+
+#[test]
+fn run_scripts_pass_the_config_files() {
+    let runs = Runs::new("run-config");
+    let conf = runs.scratch.path("small.toml");
+    std::fs::write(&conf, "[storage.block-cache]\ncapacity = \"256MB\"\n").expect("write config");
+    let conf = conf.display().to_string();
+    for (script, var) in [
+        ("run-pd.sh", "PD_CONFIG"),
+        ("run-kv.sh", "TIKV_CONFIG"),
+        ("run-db.sh", "TIDB_CONFIG"),
+    ] {
+        runs.dry(script, "tidb1", &[(var, &conf)])
+            .expect_stdout(&[&format!(" --config={conf} ")]);
+        let missing = runs.scratch.path("nope.toml").display().to_string();
+        runs.run(script, &["--dry-run", "tidb1"], &[(var, &missing)])
+            .expect_error(&[var, &missing]);
+    }
+    // Without the variables, no --config at all.
+    let plain = runs.dry("run-kv.sh", "tidb1", &[]);
+    assert!(!plain.stdout.contains("--config"), "{}", plain.stdout);
+}
+
+#[test]
+fn run_scripts_name_an_unknown_node_and_want_one() {
+    let runs = Runs::new("run-unknown");
+    for script in ["run-pd.sh", "run-kv.sh", "run-db.sh"] {
+        runs.run(script, &["--dry-run", "tidb9"], &[])
+            .expect_error(&["unknown node 'tidb9'", "tidb1,tidb2,tidb3"]);
+        runs.run(script, &["--dry-run"], &[])
+            .expect_error(&["which node?", "tidb1,tidb2,tidb3"]);
+        runs.run(script, &["--bogus", "tidb1"], &[])
+            .expect_error(&["unknown option '--bogus'"]);
+    }
+}
+
+#[test]
+fn run_scripts_point_at_get_tidb_when_a_binary_is_missing() {
+    let scratch = Scratch::new("run-nobin");
+    let home = scratch.path("tidb").display().to_string();
+    let data = scratch.path("data").display().to_string();
+    for (script, server) in [
+        ("run-pd.sh", "pd-server"),
+        ("run-kv.sh", "tikv-server"),
+        ("run-db.sh", "tidb-server"),
+    ] {
+        let want = format!("{home}/v8.5.1/bin/{server}");
+        let env = [
+            ("TIDB_HOME", home.as_str()),
+            ("TIDB_VERSION", "v8.5.1"),
+            ("PERSEUS_DATA_DIR", data.as_str()),
+        ];
+        for args in [&["--dry-run", "tidb1"][..], &["tidb1"]] {
+            run_script(script, args, &env).expect_error(&[&want, "bin/get-tidb.sh"]);
+        }
+    }
+    assert!(
+        !scratch.path("data").exists(),
+        "a failed start creates no directories"
+    );
+}
+
+#[test]
+fn run_scripts_follow_a_three_host_cluster_file_and_check_ports() {
+    let runs = Runs::new("run-hosts");
+    let file = runs.scratch.path("hosts.json");
+    let node = |n: u8| {
+        format!(
+            r#""n{n}": {{"host": "127.0.0.{n}", "db": {{"port": 4000, "statusPort": 10080}},
+                "kv": {{"name": "kv{n}", "port": 20160, "statusPort": 20180}},
+                "pd": {{"name": "p{n}", "clientPort": 2379, "peerPort": 2380}}}}"#
+        )
+    };
+    std::fs::write(&file, format!("{{{}, {}, {}}}", node(1), node(2), node(3)))
+        .expect("write cluster file");
+    let file_s = file.display().to_string();
+    let env = [("PERSEUS_CLUSTER", file_s.as_str())];
+    runs.dry("run-pd.sh", "n2", &env).expect_stdout(&[
+        " --initial-cluster=p1=http://127.0.0.1:2380,p2=http://127.0.0.2:2380,p3=http://127.0.0.3:2380 ",
+        " --client-urls=http://127.0.0.2:2379 ",
+    ]);
+    runs.dry("run-db.sh", "n3", &env)
+        .expect_stdout(&[" --path=127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379 "]);
+
+    // A port that is no number, then a node without its pd part.
+    let bad = runs.scratch.path("bad.json");
+    let bad_s = bad.display().to_string();
+    let env = [("PERSEUS_CLUSTER", bad_s.as_str())];
+    let bad_port = node(1).replace("\"port\": 20160", "\"port\": \"x\"");
+    std::fs::write(&bad, format!("{{{bad_port}}}")).expect("write bad cluster file");
+    runs.run("run-kv.sh", &["--dry-run", "n1"], &env)
+        .expect_error(&["node n1", "kv.port", "'x'"]);
+    let no_pd = r#"{"n1": {"host": "127.0.0.1", "db": {"port": 4000}}}"#;
+    std::fs::write(&bad, no_pd).expect("write bad cluster file");
+    runs.run("run-pd.sh", &["--dry-run", "n1"], &env)
+        .expect_error(&["node n1", "missing field pd.name"]);
+}
+
+#[test]
+fn the_default_cluster_file_is_three_nodes_on_one_machine() {
+    let file = root().join("etc/tidb-cluster.json");
+    let nodes = perseus::cluster::load(&file).expect("perseus reads etc/tidb-cluster.json");
+    let names: Vec<_> = nodes
+        .iter()
+        .map(|n| (n.name.as_str(), n.host.as_str(), n.port))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("tidb1", "127.0.0.1", 4000),
+            ("tidb2", "127.0.0.1", 4001),
+            ("tidb3", "127.0.0.1", 4002)
+        ]
+    );
+
+    // All on one host, so no two ports may be the same.
+    let text = std::fs::read_to_string(&file).expect("read cluster file");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let mut ports = Vec::new();
+    for node in json.as_object().expect("an object").values() {
+        for (part, fields) in [
+            ("db", &["port", "statusPort"][..]),
+            ("kv", &["port", "statusPort"]),
+            ("pd", &["clientPort", "peerPort"]),
+        ] {
+            for field in fields {
+                ports.push(node[part][*field].as_u64().expect("a port number"));
+            }
+        }
+    }
+    let mut unique = ports.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), ports.len(), "ports repeat: {ports:?}");
+}

@@ -1,0 +1,110 @@
+//! bin/test.sh in a scratch copy of the project, with a fake cargo and a fake
+//! perseus: when it builds, and which --cluster it passes.
+
+use crate::support::*;
+use std::process::Command;
+
+/// A scratch copy of the project's scripts and sources, with a fake perseus
+/// that prints its arguments and a fake cargo that records its own.
+struct Project {
+    scratch: Scratch,
+    path: String,
+}
+
+impl Project {
+    fn new(name: &str) -> Project {
+        let scratch = Scratch::new(name);
+        let copy = Command::new("cp")
+            .arg("-R")
+            .arg(root().join("bin"))
+            .arg(root().join("etc"))
+            .arg(root().join("Cargo.toml"))
+            .arg(root().join("Cargo.lock"))
+            .arg(scratch.path(""))
+            .status()
+            .expect("run cp");
+        assert!(copy.success(), "copy the project");
+        std::fs::create_dir_all(scratch.path("src")).expect("mkdir src");
+        std::fs::write(scratch.path("src/lib.rs"), "").expect("write src");
+        let root = scratch.path("").display().to_string();
+        write_executable(
+            &scratch.path("tools/cargo"),
+            &format!(
+                "#!/bin/sh\necho \"$*\" >> '{root}/cargo.log'\nmkdir -p '{root}/target/release'\n\
+                 printf '#!/bin/sh\\necho \"built $*\"\\n' > '{root}/target/release/perseus'\n\
+                 chmod +x '{root}/target/release/perseus'\n"
+            ),
+        );
+        let path = path_with(&scratch.path("tools"));
+        Project { scratch, path }
+    }
+
+    fn test_sh(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
+        let mut env = vec![("PATH", self.path.as_str())];
+        env.extend_from_slice(extra);
+        Run::from(
+            script_in(&self.scratch.path(""), "test.sh", args, &env)
+                .output()
+                .expect("run test.sh"),
+        )
+    }
+
+    fn cargo_runs(&self) -> usize {
+        std::fs::read_to_string(self.scratch.path("cargo.log"))
+            .map(|l| l.lines().count())
+            .unwrap_or(0)
+    }
+}
+
+#[test]
+fn test_sh_builds_when_needed_and_passes_the_cluster_file() {
+    let project = Project::new("test-sh");
+    let root = project.scratch.path("");
+    let cluster = root.join("etc/tidb-cluster.json").display().to_string();
+
+    // No binary yet: built, then run with our cluster file and the options.
+    let first = project
+        .test_sh(&["--duration", "5s"], &[])
+        .expect_ok("test.sh");
+    assert_eq!(
+        first.stdout.trim(),
+        format!("built --cluster {cluster} --duration 5s")
+    );
+    let log = std::fs::read_to_string(root.join("cargo.log")).expect("cargo ran");
+    assert_eq!(
+        log.trim(),
+        format!(
+            "build --release --bin perseus --manifest-path {}",
+            root.join("Cargo.toml").display()
+        )
+    );
+
+    // Up to date: no build. The user's own --cluster stands alone.
+    let second = project
+        .test_sh(&["--cluster", "mine.json"], &[])
+        .expect_ok("test.sh --cluster");
+    assert_eq!(second.stdout.trim(), "built --cluster mine.json");
+    let third = project
+        .test_sh(&["--cluster=x.json", "-v"], &[])
+        .expect_ok("test.sh --cluster=");
+    assert_eq!(third.stdout.trim(), "built --cluster=x.json -v");
+    let other = project
+        .test_sh(&[], &[("PERSEUS_CLUSTER", "/srv/lab.json")])
+        .expect_ok("test.sh with PERSEUS_CLUSTER");
+    assert_eq!(other.stdout.trim(), "built --cluster /srv/lab.json");
+    assert_eq!(
+        project.cargo_runs(),
+        1,
+        "an up-to-date binary is not rebuilt"
+    );
+
+    // A source newer than the binary: built again.
+    let old = Command::new("touch")
+        .args(["-d", "2000-01-01"])
+        .arg(root.join("target/release/perseus"))
+        .status()
+        .expect("run touch");
+    assert!(old.success());
+    project.test_sh(&[], &[]).expect_ok("test.sh after an edit");
+    assert_eq!(project.cargo_runs(), 2, "a stale binary is rebuilt");
+}
