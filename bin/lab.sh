@@ -5,6 +5,8 @@ set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$PERSEUS_ROOT/bin/lib/deps.sh"
+# shellcheck source=bin/lib/tidb.sh
+source "$PERSEUS_ROOT/bin/lib/tidb.sh"
 for lib in lab-install lab-config lab-net lab-proc lab-galera lab-tidb lab-leader lab-cmds lab-node lab-experiment; do
     # shellcheck source=/dev/null
     source "$PERSEUS_ROOT/bin/lib/$lib.sh"

@@ -5,11 +5,11 @@
 
 LAB_ENGINES="galera tidb"
 
-# lab_engine_call FUNCTION ARGS...: ENGINE_FUNCTION of the lab's engine.
+# lab_engine_call FUNCTION ARGS...: lab_ENGINE_FUNCTION of the lab's engine.
 lab_engine_call() {
     local fn="$1"
     shift
-    "${LAB_ENGINE}_$fn" "$@"
+    "lab_${LAB_ENGINE}_$fn" "$@"
 }
 
 # lab_lock / lab_unlock: one up, down, kill or start at a time. Released

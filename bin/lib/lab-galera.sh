@@ -1,16 +1,15 @@
 # shellcheck shell=bash
 # The lab's MariaDB Galera engine: one mariadbd per namespace, settings
 # checked in shared/notes.md. Needs common.sh, lab-config.sh, lab-proc.sh.
-# Engine interface (see bin/lab.sh): ENGINE_prepare, ENGINE_components,
-# ENGINE_entry, ENGINE_up, ENGINE_start, ENGINE_ready, ENGINE_sql,
-# ENGINE_status.
+# Engine interface (bin/lib/lab-cmds.sh calls lab_ENGINE_FUNCTION): prepare,
+# components, entry, up, restart, ready, sql, status.
 
 GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
 # A joiner's state transfer takes several seconds; on a busy 2-core machine
 # much longer. Generous, but never endless.
 GALERA_WAIT=180
 
-galera_prepare() {
+lab_galera_prepare() {
     lab_need mariadbd mariadb-server
     lab_need mariadb mariadb-client
     lab_need mariadb-install-db mariadb-server
@@ -19,25 +18,25 @@ galera_prepare() {
     id mysql >/dev/null 2>&1 || die "no user 'mysql' (the mariadb-server package makes it)"
 }
 
-galera_components() { printf 'mariadbd\n'; }
+lab_galera_components() { printf 'mariadbd\n'; }
 
-# galera_entry NODE: the node's fields in the cluster file besides host.
-galera_entry() { jq -nc '{db: {port: 3306}}'; }
+# lab_galera_entry NODE: the node's fields in the cluster file besides host.
+lab_galera_entry() { jq -nc '{db: {port: 3306}}'; }
 
-galera_cnf() { printf '%s/my.cnf\n' "$(lab_node_dir "$1")"; }
-galera_socket() { printf '%s/mariadbd.sock\n' "$(lab_node_dir "$1")"; }
+lab_galera_cnf() { printf '%s/my.cnf\n' "$(lab_node_dir "$1")"; }
+lab_galera_socket() { printf '%s/mariadbd.sock\n' "$(lab_node_dir "$1")"; }
 
-# galera_write_cnf NODE: the node's whole configuration; mariadbd reads only
+# lab_galera_write_cnf NODE: the node's whole configuration; mariadbd reads only
 # this file (--defaults-file), never Debian's /etc/mysql.
-galera_write_cnf() {
+lab_galera_write_cnf() {
     local node="$1" dir members
     dir="$(lab_node_dir "$node")"
     members="$(for n in $(lab_node_names); do lab_node_addr "$n"; done | paste -sd, -)"
-    cat >"$(galera_cnf "$node")" <<CNF
+    cat >"$(lab_galera_cnf "$node")" <<CNF
 [mariadbd]
 user=mysql
 datadir=$dir/data
-socket=$(galera_socket "$node")
+socket=$(lab_galera_socket "$node")
 pid-file=$dir/mariadbd.own.pid
 bind-address=$(lab_node_addr "$node")
 port=3306
@@ -62,14 +61,14 @@ wsrep_sst_method=rsync
 CNF
 }
 
-# galera_init: configuration and data directory of every node. The system
+# lab_galera_init: configuration and data directory of every node. The system
 # tables are made once and copied: a joiner's state transfer replaces its
 # copy anyway.
-galera_init() {
+lab_galera_init() {
     local node first=""
     for node in $(lab_node_names); do
         mkdir -p "$(lab_node_dir "$node")"
-        galera_write_cnf "$node"
+        lab_galera_write_cnf "$node"
         if [[ -z "$first" ]]; then
             first="$node"
             mariadb-install-db --no-defaults --user=mysql --datadir="$(lab_node_dir "$node")/data" \
@@ -84,67 +83,67 @@ galera_init() {
     done
 }
 
-# galera_sql NODE [mariadb ARGS]: root over the node's Unix socket (root is
+# lab_galera_sql NODE [mariadb ARGS]: root over the node's Unix socket (root is
 # identified by the socket, no password); SQL from -e or stdin.
-galera_sql() {
+lab_galera_sql() {
     local node="$1"
     shift
-    timeout 30 mariadb --no-defaults --protocol=socket --socket="$(galera_socket "$node")" \
+    timeout 30 mariadb --no-defaults --protocol=socket --socket="$(lab_galera_socket "$node")" \
         -uroot --connect-timeout=5 -N -B "$@"
 }
 
-# galera_vars NODE: wsrep status lines "name<TAB>value".
-galera_vars() {
-    galera_sql "$1" -e "SHOW GLOBAL STATUS WHERE Variable_name IN
+# lab_galera_vars NODE: wsrep status lines "name<TAB>value".
+lab_galera_vars() {
+    lab_galera_sql "$1" -e "SHOW GLOBAL STATUS WHERE Variable_name IN
         ('wsrep_ready','wsrep_local_state_comment','wsrep_cluster_status','wsrep_cluster_size')"
 }
 
-# galera_ready NODE: synced with a primary component and ready for queries.
-galera_ready() {
+# lab_galera_ready NODE: synced with a primary component and ready for queries.
+lab_galera_ready() {
     local vars
-    vars="$(galera_vars "$1")" || return 1
+    vars="$(lab_galera_vars "$1")" || return 1
     grep -qx $'wsrep_ready\tON' <<<"$vars" \
         && grep -qx $'wsrep_local_state_comment\tSynced' <<<"$vars" \
         && grep -qx $'wsrep_cluster_status\tPrimary' <<<"$vars"
 }
 
-# galera_start NODE [--wsrep-new-cluster]: starts mariadbd and waits until synced.
-galera_start() {
+# lab_galera_start NODE [--wsrep-new-cluster]: starts mariadbd and waits until synced.
+lab_galera_start() {
     local node="$1"
     shift
-    lab_spawn "$node" mariadbd mariadbd --defaults-file="$(galera_cnf "$node")" "$@"
-    lab_wait "$node" mariadbd "$GALERA_WAIT" "synced with the cluster" galera_ready "$node"
+    lab_spawn "$node" mariadbd mariadbd --defaults-file="$(lab_galera_cnf "$node")" "$@"
+    lab_wait "$node" mariadbd "$GALERA_WAIT" "synced with the cluster" lab_galera_ready "$node"
     say "node $node: mariadbd synced"
 }
 
-# galera_up: the first node founds the cluster, the others join one at a
+# lab_galera_up: the first node founds the cluster, the others join one at a
 # time (two state transfers at once would only slow each other down).
-galera_up() {
+lab_galera_up() {
     local node
-    galera_init
+    lab_galera_init
     for node in $(lab_node_names); do
         if [[ "$node" == n1 ]]; then
-            galera_start "$node" --wsrep-new-cluster
+            lab_galera_start "$node" --wsrep-new-cluster
         else
-            galera_start "$node"
+            lab_galera_start "$node"
         fi
     done
 }
 
-# galera_restart NODE: back into the running cluster (never a new one).
-galera_restart() {
+# lab_galera_restart NODE: back into the running cluster (never a new one).
+lab_galera_restart() {
     local node="$1" other live=""
     for other in $(lab_node_names); do
         [[ "$other" == "$node" ]] || ! lab_alive "$other" mariadbd || live=1
     done
     [[ -n "$live" ]] || die "node $node: no other node runs, so there is no cluster to rejoin; rebuild the lab (down, then up)"
-    galera_start "$node"
+    lab_galera_start "$node"
 }
 
-# galera_status NODE: one field for `lab.sh status`.
-galera_status() {
+# lab_galera_status NODE: one field for `lab.sh status`.
+lab_galera_status() {
     local vars
-    vars="$(galera_vars "$1" 2>/dev/null)" || { printf 'wsrep: no answer\n'; return; }
+    vars="$(lab_galera_vars "$1" 2>/dev/null)" || { printf 'wsrep: no answer\n'; return; }
     awk -F'\t' '{v[$1] = $2} END {printf "wsrep: %s size %s %s\n",
         v["wsrep_cluster_status"], v["wsrep_cluster_size"], v["wsrep_local_state_comment"]}' <<<"$vars"
 }

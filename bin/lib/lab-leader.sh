@@ -58,20 +58,20 @@ lab_target() {
         return
     fi
     tmp="$(mktemp -d)"
-    node="$(tidb_leader "$tmp")" || true
+    node="$(lab_tidb_leader "$tmp")" || true
     rm -rf "$tmp"
     [[ -n "$node" ]] || die "target leader: found neither the Region leader of lily.storage nor the PD leader"
     printf '%s\n' "$node"
 }
 
-# tidb_leader DIR: asks the live cluster (any node that answers), recording
+# lab_tidb_leader DIR: asks the live cluster (any node that answers), recording
 # the outputs in DIR; the Region leader first, the PD leader as fallback.
-tidb_leader() {
+lab_tidb_leader() {
     local dir="$1" node cluster
     cluster="$(lab_cluster)"
     for node in $(lab_node_names); do
-        if tidb_sql "$node" --column-names -e 'SHOW TABLE lily.storage REGIONS' >"$dir/regions.tsv" \
-            && tidb_sql "$node" --column-names \
+        if lab_tidb_sql "$node" --column-names -e 'SHOW TABLE lily.storage REGIONS' >"$dir/regions.tsv" \
+            && lab_tidb_sql "$node" --column-names \
                 -e 'SELECT STORE_ID, ADDRESS FROM INFORMATION_SCHEMA.TIKV_STORE_STATUS' >"$dir/stores.tsv" \
             && leader_from_regions "$dir/regions.tsv" "$dir/stores.tsv" "$cluster"; then
             say "target leader: node of the Region leader of lily.storage"
@@ -80,7 +80,7 @@ tidb_leader() {
     done
     need_cmd curl
     for node in $(lab_node_names); do
-        if curl -fsS --max-time 5 "http://$(lab_node_addr "$node"):$(tidb_port "$node" pd)/pd/api/v1/leader" \
+        if curl -fsS --max-time 5 "http://$(lab_node_addr "$node"):$(lab_tidb_port "$node" pd)/pd/api/v1/leader" \
             >"$dir/pd-leader.json" && leader_from_pd "$dir/pd-leader.json" "$cluster"; then
             say "target leader: no Region leader found; node of the PD leader instead"
             return

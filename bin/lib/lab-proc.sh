@@ -60,12 +60,15 @@ lab_kill() {
     rm -f "$(lab_pidfile "$1" "$2")"
 }
 
-# lab_log_tail NODE COMPONENT: the end of its log, for error messages.
+# lab_log_tail NODE COMPONENT: the end of its output, and of the log files
+# the TiDB scripts have it write under data/NODE/COMPONENT, for errors.
 lab_log_tail() {
     local log
-    log="$(lab_logfile "$1" "$2")"
-    printf -- '--- last lines of %s ---\n' "$log" >&2
-    tail -n 30 "$log" >&2 2>/dev/null || printf '(no log)\n' >&2
+    for log in "$(lab_logfile "$1" "$2")" "$LAB_DIR/data/$1/$2"/*.log; do
+        [[ -e "$log" ]] || continue
+        printf -- '--- last lines of %s ---\n' "$log" >&2
+        tail -n 30 "$log" >&2
+    done
     printf -- '---\n' >&2
 }
 

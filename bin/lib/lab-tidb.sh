@@ -3,41 +3,39 @@
 # TiDB scripts (bin/run-pd.sh, bin/run-kv.sh, bin/run-db.sh NODE) with the
 # binaries of bin/get-tidb.sh. Thin on purpose: network, processes, waits,
 # schema and cluster file are the lab's shared steps.
-# Engine interface: see bin/lib/lab-galera.sh.
+# Engine interface: see bin/lib/lab-galera.sh. bin/lib/tidb.sh (the TiDB
+# scripts' own) says where the binaries are.
 
 TIDB_WAIT=120
 
-tidb_bin_dir() { realpath -m "${TIDB_BIN_DIR:-$PERSEUS_ROOT/tidb/bin}"; }
-
-tidb_prepare() {
-    local script bin dir
+lab_tidb_prepare() {
+    local script bin
     lab_need mariadb mariadb-client # schema and readiness, over SQL
     for script in run-pd run-kv run-db; do
         [[ -x "$PERSEUS_ROOT/bin/$script.sh" ]] \
             || die "bin/$script.sh is missing: the tidb engine needs the TiDB scripts (bin/get-tidb.sh, bin/run-*.sh)"
     done
-    dir="$(tidb_bin_dir)"
+    # bin/lib/tidb.sh: dies with a pointer to bin/get-tidb.sh when one is missing.
     for bin in pd-server tikv-server tidb-server; do
-        [[ -x "$dir/$bin" ]] \
-            || die "no TiDB binary $dir/$bin: fetch them with bin/get-tidb.sh (or point TIDB_BIN_DIR at them)"
+        tidb_binary "$bin" >/dev/null
     done
 }
 
-tidb_components() { printf 'pd\nkv\ndb\n'; }
+lab_tidb_components() { printf 'pd\nkv\ndb\n'; }
 
-tidb_entry() {
+lab_tidb_entry() {
     jq -nc --arg n "$1" '{
         db: {port: 4000, statusPort: 10080},
         kv: {name: ("kv-" + $n), port: 20160, statusPort: 20180},
         pd: {name: ("pd-" + $n), clientPort: 2379, peerPort: 2380}}'
 }
 
-tidb_config_dir() { printf '%s/tidb\n' "$LAB_DIR"; }
+lab_tidb_config_dir() { printf '%s/tidb\n' "$LAB_DIR"; }
 
-# tidb_write_configs: small settings for three of each on one 2-core machine.
-tidb_write_configs() {
+# lab_tidb_write_configs: small settings for three of each on one 2-core machine.
+lab_tidb_write_configs() {
     local dir
-    dir="$(tidb_config_dir)"
+    dir="$(lab_tidb_config_dir)"
     mkdir -p "$dir"
     printf '# PD: defaults (3 replicas).\n' >"$dir/pd.toml"
     cat >"$dir/tikv.toml" <<'TOML'
@@ -64,28 +62,28 @@ max-procs = 2
 TOML
 }
 
-# tidb_launch NODE COMPONENT: bin/run-COMPONENT.sh NODE in the foreground,
+# lab_tidb_launch NODE COMPONENT: bin/run-COMPONENT.sh NODE in the foreground,
 # inside NODE's namespace, with the environment the TiDB scripts read.
-tidb_launch() {
+lab_tidb_launch() {
     local node="$1" comp="$2" dir
-    dir="$(tidb_config_dir)"
-    mkdir -p "$(lab_node_dir "$node")/data"
+    dir="$(lab_tidb_config_dir)"
+    mkdir -p "$(lab_node_dir "$node")"
     lab_spawn "$node" "$comp" env \
         PERSEUS_CLUSTER="$(lab_cluster)" TIDB_BIN_DIR="$(tidb_bin_dir)" \
-        PERSEUS_DATA_DIR="$(lab_node_dir "$node")/data" \
+        PERSEUS_DATA_DIR="$LAB_DIR/data" \
         PD_CONFIG="$dir/pd.toml" TIKV_CONFIG="$dir/tikv.toml" TIDB_CONFIG="$dir/tidb.toml" \
         "$PERSEUS_ROOT/bin/run-$comp.sh" "$node"
 }
 
-tidb_sql() {
+lab_tidb_sql() {
     local node="$1"
     shift
-    timeout 30 mariadb --no-defaults -h "$(lab_node_addr "$node")" -P "$(tidb_port "$node" db)" \
+    timeout 30 mariadb --no-defaults -h "$(lab_node_addr "$node")" -P "$(lab_tidb_port "$node" db)" \
         -uroot --connect-timeout=5 -N -B "$@"
 }
 
-# tidb_port NODE COMPONENT: the port the host waits on.
-tidb_port() {
+# lab_tidb_port NODE COMPONENT: the port the host waits on.
+lab_tidb_port() {
     case "$2" in
         pd) cluster_field "$(lab_cluster)" "$1" .pd.clientPort ;;
         kv) cluster_field "$(lab_cluster)" "$1" .kv.port ;;
@@ -93,44 +91,44 @@ tidb_port() {
     esac
 }
 
-# tidb_comp_ready NODE COMPONENT: PD and TiKV listen; TiDB answers SQL.
-tidb_comp_ready() {
+# lab_tidb_comp_ready NODE COMPONENT: PD and TiKV listen; TiDB answers SQL.
+lab_tidb_comp_ready() {
     if [[ "$2" == db ]]; then
-        tidb_sql "$1" -e 'SELECT 1' >/dev/null
+        lab_tidb_sql "$1" -e 'SELECT 1' >/dev/null
     else
-        lab_reachable "$(lab_node_addr "$1")" "$(tidb_port "$1" "$2")"
+        lab_reachable "$(lab_node_addr "$1")" "$(lab_tidb_port "$1" "$2")"
     fi
 }
 
-tidb_ready() { tidb_comp_ready "$1" db; }
+lab_tidb_ready() { lab_tidb_comp_ready "$1" db; }
 
-# tidb_up: all PDs together (they form their cluster from the initial
+# lab_tidb_up: all PDs together (they form their cluster from the initial
 # member list), then all TiKVs, then all TiDBs.
-tidb_up() {
+lab_tidb_up() {
     local comp node
-    tidb_write_configs
+    lab_tidb_write_configs
     for comp in pd kv db; do
         for node in $(lab_node_names); do
-            tidb_launch "$node" "$comp"
+            lab_tidb_launch "$node" "$comp"
         done
         for node in $(lab_node_names); do
-            lab_wait "$node" "$comp" "$TIDB_WAIT" ready tidb_comp_ready "$node" "$comp"
+            lab_wait "$node" "$comp" "$TIDB_WAIT" ready lab_tidb_comp_ready "$node" "$comp"
         done
         say "all $comp servers ready"
     done
 }
 
-# tidb_restart NODE: whatever of PD, TiKV, TiDB is down, in that order.
-tidb_restart() {
+# lab_tidb_restart NODE: whatever of PD, TiKV, TiDB is down, in that order.
+lab_tidb_restart() {
     local node="$1" comp
     for comp in pd kv db; do
         lab_alive "$node" "$comp" && continue
-        tidb_launch "$node" "$comp"
-        lab_wait "$node" "$comp" "$TIDB_WAIT" ready tidb_comp_ready "$node" "$comp"
+        lab_tidb_launch "$node" "$comp"
+        lab_wait "$node" "$comp" "$TIDB_WAIT" ready lab_tidb_comp_ready "$node" "$comp"
     done
     say "node $node: PD, TiKV and TiDB running"
 }
 
-tidb_status() {
-    if tidb_ready "$1" 2>/dev/null; then printf 'sql: answers\n'; else printf 'sql: no answer\n'; fi
+lab_tidb_status() {
+    if lab_tidb_ready "$1" 2>/dev/null; then printf 'sql: answers\n'; else printf 'sql: no answer\n'; fi
 }
