@@ -42,6 +42,7 @@ shift
 case "$command" in
     -h | --help | help) usage; exit 0 ;;
 esac
+need_root
 lab_settings
 case "$command" in
     up) lab_up "$@" ;;
