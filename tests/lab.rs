@@ -402,14 +402,59 @@ fn experiment(lab: &Lab) {
         );
         assert!(stdout.contains(&line), "the summary lacks {line}");
     }
-    // The isolated node's downtime agrees with its per-second writes: the
-    // seconds without any write of n1 between isolation and rejoin.
-    let isolate = faults.iter().find(|f| f["action"] == "isolate").unwrap();
-    let idle_s = (isolated_s..rejoined_s)
-        .filter(|s| n1.get(s).copied().unwrap_or(0) == 0)
-        .count() as f64;
-    let down_s = isolate["downtime_us"].as_u64().unwrap_or(0) as f64 / 1e6;
-    eprintln!("isolate: downtime {down_s} s, idle seconds of n1 {idle_s}: {isolate}");
+    check_against_table(&results, faults);
+}
+
+/// The report's fault numbers agree with perseus's own per-second table
+/// (table.txt: second, total, then one column per node). The report's
+/// definitions: downtime = time no node is up between the fault F and the
+/// moment T the expected nodes are up for good (settle = T - F).
+fn check_against_table(results: &Path, faults: &[Value]) {
+    let table: Vec<Vec<u64>> = std::fs::read_to_string(results.join("table.txt"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            l.split('\t')
+                .map(|f| f.parse().ok())
+                .collect::<Option<Vec<u64>>>()
+        })
+        .filter(|row| row.len() == 5)
+        .collect();
+    assert!(table.len() >= 55, "table.txt has {} rows", table.len());
+    let row = |s: u64| {
+        table
+            .iter()
+            .find(|r| r[0] == s)
+            .cloned()
+            .unwrap_or_else(|| vec![s, 0, 0, 0, 0])
+    };
+    let secs = |us: &Value| us.as_u64().map(|u| u as f64 / 1e6);
+    for f in faults {
+        let at = secs(&f["t_us"]).unwrap();
+        let settle = secs(&f["settle_us"]).expect("the cluster settled after each fault");
+        let down = secs(&f["downtime_us"]).unwrap();
+        let (from, to) = (at as u64 + 1, (at + settle) as u64 + 1);
+        // Whole seconds without any success lie inside the downtime, which
+        // can exceed them by at most the two partial seconds at its ends.
+        let zero = (from..=to).filter(|&s| row(s)[1] == 0).count() as f64;
+        assert!(
+            zero <= down + 0.01 && down <= zero + 2.0,
+            "{f}: downtime {down} s, {zero} empty rows"
+        );
+        // From the second after T on, every expected node has successes.
+        let expected: Vec<usize> = match f["action"].as_str() {
+            Some("isolate") => vec![3, 4],
+            _ => vec![2, 3, 4],
+        };
+        for s in to + 1..=(to + 3).min(60) {
+            assert!(
+                expected.iter().all(|&c| row(s)[c] > 0),
+                "{f}: second {s} after settling: {:?}",
+                row(s)
+            );
+        }
+        eprintln!("{} at {at:.2} s: downtime {down:.2} s ({zero} empty rows), settled after {settle:.2} s", f["action"]);
+    }
 }
 
 #[test]
