@@ -496,9 +496,11 @@ fn lab_galera_end_to_end() {
 
     kill_and_start(&lab);
 
+    // Once perseus-report exists: its source here, or a binary put in place.
     let has_report = [
         "src/bin/perseus-report.rs",
         "src/bin/perseus-report/main.rs",
+        "target/release/perseus-report",
     ]
     .iter()
     .any(|p| root().join(p).exists());
