@@ -15,11 +15,14 @@ lab_binaries() {
     REPORT_BIN="$rel/perseus-report"
 }
 
-# lab_fault_summary REPORT_JSON: one line per fault with its three numbers.
+# lab_fault_summary REPORT_JSON: per fault its three numbers, named as in
+# report.md: downtime, partial downtime, and the time to settle, called
+# disturbance after a cut (isolate, kill) and recovery after a repair.
 lab_fault_summary() {
     jq -r '.runs[-1].faults[]? |
-        def s: if . == null then "n/a" else "\(. / 1000000 * 100 | round / 100) s" end;
-        "\(.action) \(.node) at \(.t_us | s): downtime \(.downtime_us | s), partial downtime \(.partial_downtime_us | s), settled after \(.settle_us | s)"' "$1"
+        def s: if . == null then "never" else "\(. / 1000 | round / 1000) s" end;
+        (if .action == "isolate" or .action == "kill" then "disturbance" else "recovery" end) as $settle |
+        "\(.action) \(.node) at \(.t_us | s): downtime \(.downtime_us | s), partial downtime \(.partial_downtime_us | s), \($settle) \(.settle_us | s)"' "$1"
 }
 
 lab_experiment() {
