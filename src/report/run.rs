@@ -30,6 +30,10 @@ impl Default for Settings {
     }
 }
 
+/// An event this far after every earlier one is taken for corruption: the
+/// table would otherwise grow by a row per second of the jump.
+pub const MAX_JUMP_US: u64 = 24 * 3600 * 1_000_000;
+
 /// A run that has ended.
 pub struct Finished {
     pub tally: Tally,
@@ -106,6 +110,12 @@ impl RunAnalysis {
             return Ok(());
         }
         let t_us = event.t_us();
+        if t_us > self.max_t.saturating_add(MAX_JUMP_US) {
+            return Err(format!(
+                "t_us {t_us} jumps more than 24 h past the latest event (t_us {}): a corrupt log?",
+                self.max_t
+            ));
+        }
         self.max_t = self.max_t.max(t_us);
         match (event, node) {
             (Event::Op(op), Some(node)) => {
