@@ -8,8 +8,9 @@
 mod common;
 
 use common::log::{Log, Scenario};
-use perseus::event::{ErrorKind, OpKind};
+use perseus::event::{ErrorKind, Event, OpKind};
 use perseus::report::run::Settings;
+use perseus::report::view::{self, Counted};
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
 struct Rng(u64);
@@ -141,9 +142,31 @@ fn mutated_logs_give_a_result_or_a_clean_error() {
             }
         }
         assert!(tables < 1 << 24, "table size stays bounded");
+        fast_path_agrees(&input);
     }
     assert!(
         ok > 100 && bad > 100,
         "both outcomes exercised: {ok} ok, {bad} errors"
     );
+}
+
+/// Wherever the full parser reads an op, the `--table` fast path reads the
+/// same counts.
+fn fast_path_agrees(input: &[u8]) {
+    for line in input.split(|&b| b == b'\n') {
+        if let Ok(Event::Op(op)) = Event::parse(line) {
+            let want = Counted {
+                t_us: op.t_us,
+                node: op.node.clone(),
+                success: op.is_success(),
+                failed: !op.ok,
+            };
+            assert_eq!(
+                view::counted(line),
+                Some(want),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
 }

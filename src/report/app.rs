@@ -6,9 +6,7 @@ use super::export::{self, ms};
 use super::reader::Fatal;
 use super::run::Finished;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
-
-const READ_BUFFER: usize = 1 << 20;
+use std::io::{self, Read, Write};
 
 /// Runs perseus-report with these arguments (without the program name).
 pub fn main(args: &[String]) -> i32 {
@@ -40,12 +38,12 @@ fn write_failed(e: io::Error) -> i32 {
     2
 }
 
-fn open(name: &str) -> Result<Box<dyn BufRead>, Fatal> {
+fn open(name: &str) -> Result<Box<dyn Read>, Fatal> {
     if name == "-" {
-        return Ok(Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin())));
+        return Ok(Box::new(io::stdin()));
     }
     File::open(name)
-        .map(|f| Box::new(BufReader::with_capacity(READ_BUFFER, f)) as Box<dyn BufRead>)
+        .map(|f| Box::new(f) as Box<dyn Read>)
         .map_err(|e| Fatal {
             file: name.to_string(),
             line: None,

@@ -3,6 +3,7 @@
 
 use super::reader::Consumer;
 use super::run::{Finished, RunAnalysis, Settings};
+use super::view::Counted;
 use crate::event::{Event, Start};
 
 pub struct Runs<F: FnMut(Finished)> {
@@ -30,6 +31,13 @@ impl<F: FnMut(Finished)> Consumer for Runs<F> {
     fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), String> {
         match self.current.as_mut() {
             Some(run) => run.event(event, node, line),
+            None => Ok(()),
+        }
+    }
+
+    fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String> {
+        match self.current.as_mut() {
+            Some(run) => run.counted(op, node),
             None => Ok(()),
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod attribution;
+pub mod chunks;
 pub mod cli;
 pub mod collect;
 pub mod consistency;
@@ -15,28 +16,28 @@ pub mod export;
 pub mod faults;
 pub mod histogram;
 pub mod latency;
-pub mod lines;
 pub mod outages;
 pub mod reader;
 pub mod reorder;
 pub mod run;
 pub mod summary;
 pub mod timeline;
+pub mod view;
 
 use collect::Runs;
 use reader::{Fatal, ReadStats};
 use run::{Finished, Settings};
-use std::io::BufRead;
+use std::io::Read;
 
 /// Reads one log and hands each finished run to `done`.
 pub fn analyze(
     file: &str,
-    input: impl BufRead,
+    input: impl Read,
     settings: Settings,
     skip_bad: bool,
     done: impl FnMut(Finished),
     warn: &mut dyn FnMut(String),
 ) -> Result<ReadStats, Fatal> {
     let mut runs = Runs::new(settings, done);
-    reader::read(file, input, skip_bad, &mut runs, warn)
+    reader::read(file, input, skip_bad, settings.table_only, &mut runs, warn)
 }

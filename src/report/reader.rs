@@ -4,10 +4,11 @@
 //! must name a node of their run, and the consumer may reject a line (an
 //! event too far out of time order). Errors name the file and the line.
 
-use super::lines::{Line, Lines};
+use super::chunks::{find_newline, Chunks};
+use super::view::{self, Counted};
 use crate::event::{Event, Start};
 use std::fmt;
-use std::io::BufRead;
+use std::io::Read;
 
 /// What the report does with the events of the runs in a log.
 pub trait Consumer {
@@ -16,8 +17,16 @@ pub trait Consumer {
     /// Any other event; `node` is the index, in the start event's list, of
     /// the node an op or fault names. An error rejects the line.
     fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), String>;
+    /// An op read by the `--table` fast path; `node` as for `event`.
+    fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String>;
     /// The run's last event has been read.
     fn end(&mut self);
+}
+
+/// A line read in full, or only for the table's counts.
+enum Item<'c> {
+    Event(Box<Event<'c>>),
+    Counted(Counted<'c>),
 }
 
 /// An error that stops the report: `FILE:LINE: message`.
@@ -49,97 +58,212 @@ pub struct ReadStats {
 /// At most this many skipped lines are described one by one.
 const WARNINGS_SHOWN: u64 = 10;
 
-/// Reads one log. Warnings (torn last line, skipped lines) go to `warn`.
-pub fn read(
-    file: &str,
-    input: impl BufRead,
-    skip_bad: bool,
-    consumer: &mut dyn Consumer,
-    warn: &mut dyn FnMut(String),
-) -> Result<ReadStats, Fatal> {
-    let mut lines = Lines::new(input);
-    let mut stats = ReadStats::default();
-    let mut names: Option<Vec<String>> = None;
-    let fatal = |line: Option<u64>, msg: String| Fatal {
-        file: file.to_string(),
-        line,
-        msg,
-    };
-    loop {
-        let line = match lines.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => break,
-            Err(e) => return Err(fatal(Some(stats.lines + 1), format!("cannot read: {e}"))),
+/// One line, parsed (or not) on any thread; checked and consumed in order.
+struct Parsed<'c> {
+    /// Line number within its chunk, from 1.
+    number: u64,
+    /// False only for a last line that has no newline after it.
+    complete: bool,
+    item: Result<Item<'c>, String>,
+}
+
+/// Parses every non-blank line of a chunk; returns them and the line count.
+fn parse_chunk(chunk: &[u8], table_only: bool) -> (Vec<Parsed<'_>>, u64) {
+    let mut out = Vec::with_capacity(chunk.len() / 100);
+    let mut number = 0;
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        number += 1;
+        let (line, complete) = match find_newline(rest) {
+            Some(i) => {
+                let line = &rest[..i];
+                rest = &rest[i + 1..];
+                (line, true)
+            }
+            None => (std::mem::take(&mut rest), false),
         };
-        stats.lines = line.number;
-        if line.bytes.iter().all(u8::is_ascii_whitespace) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let number = line.number;
-        let outcome = match parse(&line) {
-            Ok(Event::Start(start)) => {
-                if let Err(msg) = check_start(&start) {
-                    Err(msg)
-                } else {
-                    if names.is_some() {
-                        consumer.end();
-                    }
-                    names = Some(start.nodes.iter().map(|n| n.name.clone()).collect());
-                    consumer.start(&start, file);
-                    Ok(())
-                }
+        let item = match table_only.then(|| view::counted(line)).flatten() {
+            Some(counted) => Ok(Item::Counted(counted)),
+            None => parse(line).map(|e| Item::Event(Box::new(e))),
+        };
+        out.push(Parsed {
+            number,
+            complete,
+            item,
+        });
+    }
+    (out, number)
+}
+
+fn parse(line: &[u8]) -> Result<Event<'_>, String> {
+    if !line.is_ascii() {
+        if let Err(e) = std::str::from_utf8(line) {
+            return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+        }
+    }
+    Event::parse(line)
+}
+
+/// The in-order part of reading: runs, nodes, errors and warnings.
+struct Session<'a> {
+    file: &'a str,
+    skip_bad: bool,
+    consumer: &'a mut dyn Consumer,
+    warn: &'a mut dyn FnMut(String),
+    names: Option<Vec<String>>,
+    stats: ReadStats,
+}
+
+impl Session<'_> {
+    fn fatal(&self, line: Option<u64>, msg: String) -> Fatal {
+        Fatal {
+            file: self.file.to_string(),
+            line,
+            msg,
+        }
+    }
+
+    /// Consumes the lines of one chunk whose first line is `base + 1`.
+    fn chunk(&mut self, lines: Vec<Parsed<'_>>, base: u64) -> Result<(), Fatal> {
+        for p in lines {
+            let number = base + p.number;
+            self.stats.lines = number;
+            let Err(msg) = self.line(p.item, number) else {
+                continue;
+            };
+            let file = self.file;
+            if !p.complete {
+                (self.warn)(format!(
+                    "{file}:{number}: warning: torn last line ignored (the writer was stopped mid-line): {msg}"
+                ));
+                self.stats.torn = true;
+                return Ok(());
             }
-            Ok(event) => match &names {
+            if self.names.is_none() {
+                return Err(self.fatal(Some(number), first_line_message(msg)));
+            }
+            if !self.skip_bad {
+                return Err(self.fatal(Some(number), msg));
+            }
+            self.stats.skipped += 1;
+            if self.stats.skipped <= WARNINGS_SHOWN {
+                (self.warn)(format!("{file}:{number}: warning: line skipped: {msg}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn line(&mut self, item: Result<Item<'_>, String>, number: u64) -> Result<(), String> {
+        let event = match item? {
+            Item::Event(event) => *event,
+            Item::Counted(op) => {
+                let Some(names) = &self.names else {
+                    return Err(
+                        "the first line must be a schema-1 start event, not an op event".into(),
+                    );
+                };
+                let node = node_index(&op.node, names, "op")?;
+                return self.consumer.counted(&op, node);
+            }
+        };
+        match event {
+            Event::Start(start) => {
+                check_start(&start)?;
+                if self.names.is_some() {
+                    self.consumer.end();
+                }
+                self.names = Some(start.nodes.iter().map(|n| n.name.clone()).collect());
+                self.consumer.start(&start, self.file);
+                Ok(())
+            }
+            event => match &self.names {
                 None => Err(format!(
                     "the first line must be a schema-1 start event, not a {} event",
                     kind(&event)
                 )),
                 Some(names) => {
-                    node_of(&event, names).and_then(|node| consumer.event(&event, node, number))
+                    let node = node_of(&event, names)?;
+                    self.consumer.event(&event, node, number)
                 }
             },
-            Err(msg) => Err(msg),
-        };
-        let Err(msg) = outcome else { continue };
-        if !line.complete {
-            warn(format!(
-                "{file}:{number}: warning: torn last line ignored (the writer was stopped mid-line): {msg}"
-            ));
-            stats.torn = true;
-            break;
-        }
-        if names.is_none() {
-            return Err(fatal(Some(number), first_line_message(msg)));
-        }
-        if !skip_bad {
-            return Err(fatal(Some(number), msg));
-        }
-        stats.skipped += 1;
-        if stats.skipped <= WARNINGS_SHOWN {
-            warn(format!("{file}:{number}: warning: line skipped: {msg}"));
         }
     }
-    if names.is_none() {
-        return Err(fatal(
-            None,
-            "no start event: not a perseus event log".into(),
-        ));
-    }
-    consumer.end();
-    if stats.skipped > WARNINGS_SHOWN {
-        warn(format!(
-            "{file}: warning: {} malformed lines skipped in all",
-            stats.skipped
-        ));
-    }
-    Ok(stats)
 }
 
-fn parse<'a>(line: &Line<'a>) -> Result<Event<'a>, String> {
-    if let Err(e) = std::str::from_utf8(line.bytes) {
-        return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+/// Reads one log. Warnings (torn last line, skipped lines) go to `warn`.
+/// Chunks are parsed two at a time, one on a helper thread, and consumed in
+/// order. `table_only`: op lines take the fast path of [`view`].
+pub fn read(
+    file: &str,
+    input: impl Read,
+    skip_bad: bool,
+    table_only: bool,
+    consumer: &mut dyn Consumer,
+    warn: &mut dyn FnMut(String),
+) -> Result<ReadStats, Fatal> {
+    let mut chunks = Chunks::new(input);
+    let mut s = Session {
+        file,
+        skip_bad,
+        consumer,
+        warn,
+        names: None,
+        stats: ReadStats::default(),
+    };
+    let mut base = 0;
+    loop {
+        let mut next = || {
+            chunks
+                .next_chunk()
+                .map_err(|e| s_fatal(file, base, format!("cannot read: {e}")))
+        };
+        let Some(first) = next()? else { break };
+        let second = next()?;
+        std::thread::scope(|scope| -> Result<(), Fatal> {
+            let helper = second
+                .as_deref()
+                .map(|c| scope.spawn(move || parse_chunk(c, table_only)));
+            let (lines, count) = parse_chunk(&first, table_only);
+            s.chunk(lines, base)?;
+            base += count;
+            if let Some(helper) = helper {
+                let (lines, count) = helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                if !s.stats.torn {
+                    s.chunk(lines, base)?;
+                }
+                base += count;
+            }
+            Ok(())
+        })?;
+        if s.stats.torn {
+            break;
+        }
     }
-    Event::parse(line.bytes)
+    if s.names.is_none() {
+        return Err(s.fatal(None, "no start event: not a perseus event log".into()));
+    }
+    s.consumer.end();
+    if s.stats.skipped > WARNINGS_SHOWN {
+        (s.warn)(format!(
+            "{file}: warning: {} malformed lines skipped in all",
+            s.stats.skipped
+        ));
+    }
+    Ok(s.stats)
+}
+
+fn s_fatal(file: &str, base: u64, msg: String) -> Fatal {
+    Fatal {
+        file: file.to_string(),
+        line: Some(base + 1),
+        msg,
+    }
 }
 
 fn first_line_message(msg: String) -> String {
@@ -149,7 +273,6 @@ fn first_line_message(msg: String) -> String {
         format!("the first line must be a schema-1 start event: {msg}")
     }
 }
-
 fn check_start(start: &Start) -> Result<(), String> {
     if start.nodes.is_empty() {
         return Err("start event lists no nodes".into());
@@ -177,12 +300,14 @@ fn node_of(event: &Event<'_>, names: &[String]) -> Result<Option<usize>, String>
         Event::Fault(fault) => fault.node.as_ref(),
         _ => return Ok(None),
     };
-    match names.iter().position(|n| n == name) {
-        Some(i) => Ok(Some(i)),
-        None => Err(format!(
-            "{} event names node \"{name}\", which the start event does not list ({})",
-            kind(event),
+    node_index(name, names, kind(event)).map(Some)
+}
+
+fn node_index(name: &str, names: &[String], kind: &str) -> Result<usize, String> {
+    names.iter().position(|n| n == name).ok_or_else(|| {
+        format!(
+            "{kind} event names node \"{name}\", which the start event does not list ({})",
             names.join(", ")
-        )),
-    }
+        )
+    })
 }

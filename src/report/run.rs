@@ -5,6 +5,7 @@ use super::consistency::Consistency;
 use super::errors::{ErrorGroups, ErrorSample};
 use super::summary::RunSummary;
 use super::timeline::{Timed, Timeline, What};
+use super::view::Counted;
 use crate::event::{Event, Start};
 use crate::tally::{self, Tally};
 use std::collections::BTreeSet;
@@ -98,18 +99,12 @@ impl RunAnalysis {
         }
     }
 
-    /// One event after the start; `node` as the reader resolved it.
-    pub fn event(
-        &mut self,
-        event: &Event<'_>,
-        node: Option<usize>,
-        line: u64,
-    ) -> Result<(), String> {
+    /// Notes an event's time; false when it comes after the stop event.
+    fn arrive(&mut self, t_us: u64) -> Result<bool, String> {
         if self.stop.is_some() {
             self.ignored_after_stop += 1;
-            return Ok(());
+            return Ok(false);
         }
-        let t_us = event.t_us();
         if t_us > self.max_t.saturating_add(MAX_JUMP_US) {
             return Err(format!(
                 "t_us {t_us} jumps more than 24 h past the latest event (t_us {}): a corrupt log?",
@@ -117,6 +112,29 @@ impl RunAnalysis {
             ));
         }
         self.max_t = self.max_t.max(t_us);
+        Ok(true)
+    }
+
+    /// An op read by the `--table` fast path.
+    pub fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String> {
+        if self.arrive(op.t_us)? {
+            self.tally
+                .record_outcome(node, op.t_us, op.success, op.failed);
+        }
+        Ok(())
+    }
+
+    /// One event after the start; `node` as the reader resolved it.
+    pub fn event(
+        &mut self,
+        event: &Event<'_>,
+        node: Option<usize>,
+        line: u64,
+    ) -> Result<(), String> {
+        let t_us = event.t_us();
+        if !self.arrive(t_us)? {
+            return Ok(());
+        }
         match (event, node) {
             (Event::Op(op), Some(node)) => {
                 self.tally.record(node, op);
