@@ -7,4 +7,5 @@ pub mod cluster;
 pub mod duration;
 pub mod event;
 pub mod load;
+pub mod report;
 pub mod tally;

@@ -1,5 +1,6 @@
 //! Shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod log;
 pub mod mariadb;
 pub mod perseus;

@@ -1,0 +1,115 @@
+//! perseus-report's main: read each log, hand finished runs to the exporter,
+//! check `--max-downtime`. Exit 0, 1 (downtime over the limit), 2 (bad input).
+
+use super::cli::{self, Config, Parsed};
+use super::export::{self, ms};
+use super::reader::Fatal;
+use super::run::Finished;
+use std::fs::File;
+use std::io::{self, Read, Write};
+
+/// Runs perseus-report with these arguments (without the program name).
+pub fn main(args: &[String]) -> i32 {
+    let config = match cli::parse(args) {
+        Ok(Parsed::Info(text)) => {
+            print!("{text}");
+            return 0;
+        }
+        Ok(Parsed::Run(config)) => config,
+        Err(e) => {
+            eprintln!("perseus-report: {e}");
+            return 2;
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let code = run(&config, &mut out);
+    if let Err(e) = out.flush() {
+        return write_failed(e);
+    }
+    code
+}
+
+fn write_failed(e: io::Error) -> i32 {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return 0;
+    }
+    eprintln!("perseus-report: cannot write the output: {e}");
+    2
+}
+
+fn open(name: &str) -> Result<Box<dyn Read>, Fatal> {
+    if name == "-" {
+        return Ok(Box::new(io::stdin()));
+    }
+    File::open(name)
+        .map(|f| Box::new(f) as Box<dyn Read>)
+        .map_err(|e| Fatal {
+            file: name.to_string(),
+            line: None,
+            msg: format!("cannot open: {e}"),
+        })
+}
+
+fn run(config: &Config, out: &mut dyn Write) -> i32 {
+    let mut exporter = export::exporter(config.format);
+    let mut too_long = Vec::new();
+    let mut write_error = None;
+    let mut warn = |w: String| eprintln!("perseus-report: {w}");
+    for name in &config.logs {
+        let mut done = |finished: Finished| {
+            too_long.extend(over_limit(&finished, config.max_downtime_us));
+            if write_error.is_none() {
+                write_error = exporter.run(out, &finished).err();
+            }
+        };
+        let read = open(name).and_then(|input| {
+            super::analyze(
+                name,
+                input,
+                config.settings,
+                config.skip_bad,
+                &mut done,
+                &mut warn,
+            )
+        });
+        if let Err(fatal) = read {
+            eprintln!("perseus-report: {fatal}");
+            return 2;
+        }
+        if let Some(e) = write_error.take() {
+            return write_failed(e);
+        }
+    }
+    if let Err(e) = exporter.end(out) {
+        return write_failed(e);
+    }
+    for message in &too_long {
+        eprintln!("perseus-report: {message}");
+    }
+    if too_long.is_empty() {
+        0
+    } else {
+        1
+    }
+}
+
+/// The run's whole-cluster outages longer than the limit, described.
+fn over_limit(finished: &Finished, limit_us: Option<u64>) -> Vec<String> {
+    let (Some(limit), Some(s)) = (limit_us, &finished.summary) else {
+        return Vec::new();
+    };
+    s.cluster_outages()
+        .filter(|o| o.duration_us > limit)
+        .map(|o| {
+            format!(
+                "run {}: whole-cluster outage of {} ms from t_us {} to {} is longer than --max-downtime {} ms",
+                s.run,
+                ms(o.duration_us),
+                o.start_us,
+                o.end_us,
+                ms(limit)
+            )
+        })
+        .collect()
+}

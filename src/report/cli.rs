@@ -1,0 +1,123 @@
+//! perseus-report's command line: options → a checked Config, or a message.
+
+use super::export::Format;
+use super::run::Settings;
+use crate::duration;
+use getopts::Options;
+
+pub struct Config {
+    pub format: Format,
+    pub settings: Settings,
+    pub max_downtime_us: Option<u64>,
+    pub skip_bad: bool,
+    /// Log files; `-` is standard input.
+    pub logs: Vec<String>,
+}
+
+pub enum Parsed {
+    Run(Config),
+    /// Help or version text: print it and exit 0.
+    Info(String),
+}
+
+fn options() -> Options {
+    let mut o = Options::new();
+    o.optflag(
+        "",
+        "table",
+        "print only the per-second table, as perseus printed it",
+    );
+    o.optflag("", "json", "print only a machine-readable summary");
+    o.optflag("", "markdown", "print only the summary as Markdown tables");
+    o.optflag("", "errors", "add the per-node error columns to the table");
+    o.optopt(
+        "",
+        "gap",
+        "a node is down in gaps between successes longer than this (default 1s)",
+        "DUR",
+    );
+    o.optopt(
+        "",
+        "steady",
+        "settled = every expected node up this long (default 5s)",
+        "DUR",
+    );
+    o.optopt(
+        "",
+        "max-downtime",
+        "exit 1 when a whole-cluster outage is longer than this",
+        "DUR",
+    );
+    o.optflag(
+        "",
+        "skip-bad",
+        "skip malformed lines with a warning instead of failing",
+    );
+    o.optflag("h", "help", "print this help");
+    o.optflag("V", "version", "print the version");
+    o
+}
+
+fn micros(text: &str, option: &str) -> Result<u64, String> {
+    duration::parse(text)
+        .map(|d| d.as_micros() as u64)
+        .map_err(|e| format!("--{option}: {e}"))
+}
+
+pub fn parse(args: &[String]) -> Result<Parsed, String> {
+    let opts = options();
+    let m = opts
+        .parse(args)
+        .map_err(|e| format!("{e} (see perseus-report --help)"))?;
+    if m.opt_present("help") {
+        let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency. Exit status: 0 fine, 1 --max-downtime exceeded, 2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
+        return Ok(Parsed::Info(opts.usage(brief)));
+    }
+    if m.opt_present("version") {
+        return Ok(Parsed::Info(format!(
+            "perseus-report {}\n",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    let chosen: Vec<(&str, Format)> = [
+        ("table", Format::Table),
+        ("json", Format::Json),
+        ("markdown", Format::Markdown),
+    ]
+    .into_iter()
+    .filter(|(name, _)| m.opt_present(name))
+    .collect();
+    let format = match chosen.as_slice() {
+        [] => Format::Text,
+        [(_, f)] => *f,
+        _ => return Err("--table, --json and --markdown exclude each other".into()),
+    };
+    let mut settings = Settings {
+        error_columns: m.opt_present("errors"),
+        table_only: format == Format::Table,
+        ..Settings::default()
+    };
+    if let Some(gap) = m.opt_str("gap") {
+        settings.gap_us = micros(&gap, "gap")?;
+    }
+    if let Some(steady) = m.opt_str("steady") {
+        settings.steady_us = micros(&steady, "steady")?;
+    }
+    let max_downtime_us = match m.opt_str("max-downtime") {
+        Some(d) => Some(micros(&d, "max-downtime")?),
+        None => None,
+    };
+    if max_downtime_us.is_some() {
+        settings.table_only = false;
+    }
+    if m.free.is_empty() {
+        return Err("no LOG given (a file, or - for standard input; see --help)".into());
+    }
+    Ok(Parsed::Run(Config {
+        format,
+        settings,
+        max_downtime_us,
+        skip_bad: m.opt_present("skip-bad"),
+        logs: m.free,
+    }))
+}

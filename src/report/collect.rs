@@ -1,0 +1,50 @@
+//! The reader's consumer: one [`RunAnalysis`] per run, each handed over
+//! finished as soon as its last event has been read.
+
+use super::reader::Consumer;
+use super::run::{Finished, RunAnalysis, Settings};
+use super::view::Counted;
+use crate::event::{Event, Start};
+
+pub struct Runs<F: FnMut(Finished)> {
+    settings: Settings,
+    current: Option<RunAnalysis>,
+    done: F,
+}
+
+impl<F: FnMut(Finished)> Runs<F> {
+    pub fn new(settings: Settings, done: F) -> Self {
+        Runs {
+            settings,
+            current: None,
+            done,
+        }
+    }
+}
+
+impl<F: FnMut(Finished)> Consumer for Runs<F> {
+    fn start(&mut self, start: &Start, source: &str) {
+        self.end();
+        self.current = Some(RunAnalysis::new(start, source, self.settings));
+    }
+
+    fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), String> {
+        match self.current.as_mut() {
+            Some(run) => run.event(event, node, line),
+            None => Ok(()),
+        }
+    }
+
+    fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String> {
+        match self.current.as_mut() {
+            Some(run) => run.counted(op, node),
+            None => Ok(()),
+        }
+    }
+
+    fn end(&mut self) {
+        if let Some(run) = self.current.take() {
+            (self.done)(run.finish());
+        }
+    }
+}

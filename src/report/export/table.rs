@@ -1,0 +1,17 @@
+//! `--table`: only the per-second table, byte for byte as perseus printed it.
+
+use super::Exporter;
+use crate::report::run::Finished;
+use std::io::{self, Write};
+
+pub struct Table;
+
+impl Exporter for Table {
+    fn run(&mut self, out: &mut dyn Write, finished: &Finished) -> io::Result<()> {
+        out.write_all(finished.table().as_bytes())
+    }
+
+    fn end(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+}

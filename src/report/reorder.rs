@@ -1,0 +1,123 @@
+//! A small reorder buffer: the log is in channel order, nearly but not
+//! exactly time order (connections differ by milliseconds; faults appended
+//! by hand may be late). Items wait in a min-heap and are released in time
+//! order once they are older than the newest time seen minus the window.
+//! Items of the same time go by rank, then in the order they came. Memory
+//! grows with the events of one window, not with the log.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+pub const WINDOW_US: u64 = 5_000_000;
+
+struct Entry<T> {
+    t_us: u64,
+    rank: u8,
+    seq: u64,
+    item: T,
+}
+
+impl<T> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl<T> Eq for Entry<T> {}
+impl<T> PartialOrd for Entry<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<T> Ord for Entry<T> {
+    /// Reversed: the heap's top is the earliest (then the first pushed).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+
+impl<T> Entry<T> {
+    fn key(&self) -> (u64, u8, u64) {
+        (self.t_us, self.rank, self.seq)
+    }
+}
+
+pub struct Reorder<T> {
+    heap: BinaryHeap<Entry<T>>,
+    window_us: u64,
+    newest: u64,
+    seq: u64,
+}
+
+impl<T> Reorder<T> {
+    pub fn new(window_us: u64) -> Self {
+        Reorder {
+            heap: BinaryHeap::new(),
+            window_us,
+            newest: 0,
+            seq: 0,
+        }
+    }
+
+    /// Adds an item; releases, in time order, those now older than the window.
+    /// An item older than the newest time minus the window is an error.
+    pub fn push(
+        &mut self,
+        t_us: u64,
+        rank: u8,
+        item: T,
+        out: &mut impl FnMut(u64, T),
+    ) -> Result<(), String> {
+        if t_us.saturating_add(self.window_us) < self.newest {
+            return Err(format!(
+                "event at t_us {t_us} comes after one at t_us {}: more than the {} s reorder window out of time order",
+                self.newest,
+                self.window_us as f64 / 1e6
+            ));
+        }
+        self.seq += 1;
+        self.heap.push(Entry {
+            t_us,
+            rank,
+            seq: self.seq,
+            item,
+        });
+        self.newest = self.newest.max(t_us);
+        let horizon = self.newest.saturating_sub(self.window_us);
+        while self.heap.peek().is_some_and(|e| e.t_us < horizon) {
+            self.pop(out);
+        }
+        Ok(())
+    }
+
+    /// Releases everything left, in time order.
+    pub fn finish(&mut self, out: &mut impl FnMut(u64, T)) {
+        while !self.heap.is_empty() {
+            self.pop(out);
+        }
+    }
+
+    fn pop(&mut self, out: &mut impl FnMut(u64, T)) {
+        if let Some(e) = self.heap.pop() {
+            out(e.t_us, e.item);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn releases_in_time_order_and_rejects_what_is_too_late() {
+        let mut r = Reorder::new(10);
+        let mut got = Vec::new();
+        let mut out = |t, i: u32| got.push((t, i));
+        for (t, rank, i) in [(5, 1, 0), (3, 1, 1), (5, 1, 2), (5, 0, 5), (20, 1, 3)] {
+            r.push(t, rank, i, &mut out).expect("in window");
+        }
+        assert!(r.push(9, 1, 9, &mut out).is_err(), "more than 10 before 20");
+        r.push(12, 1, 4, &mut out).expect("in window");
+        r.finish(&mut out);
+        assert_eq!(got, vec![(3, 1), (5, 5), (5, 0), (5, 2), (12, 4), (20, 3)]);
+    }
+}

@@ -1,0 +1,131 @@
+//! The time-ordered analyses: outages, the errors seen during them, faults
+//! and latency. Events enter in log order through the reorder buffer and are
+//! handled in time order.
+
+use super::attribution::Attribution;
+use super::errors::ErrorSample;
+use super::faults::{FaultReport, Faults};
+use super::latency::{LatencyReport, PerNode};
+use super::outages::{cluster_outages, OutageTracker};
+use super::reorder::{Reorder, WINDOW_US};
+use super::summary::OutageReport;
+
+pub enum What {
+    /// A successful iteration and its latency.
+    Success(u64),
+    Failure(ErrorSample),
+    Fault {
+        action: String,
+        took_effect: bool,
+        line: u64,
+    },
+}
+
+pub struct Timed {
+    pub node: usize,
+    pub what: What,
+}
+
+struct State {
+    outages: OutageTracker,
+    attribution: Attribution,
+    faults: Faults,
+    latency: PerNode,
+}
+
+pub struct Timeline {
+    reorder: Reorder<Timed>,
+    state: State,
+}
+
+pub struct TimelineResult {
+    pub outages: Vec<OutageReport>,
+    pub faults: Vec<FaultReport>,
+    pub faults_ignored: u64,
+    pub latency: LatencyReport,
+}
+
+impl Timeline {
+    pub fn new(nodes: usize, gap_us: u64, steady_us: u64) -> Self {
+        Timeline {
+            reorder: Reorder::new(WINDOW_US),
+            state: State {
+                outages: OutageTracker::new(nodes, gap_us),
+                attribution: Attribution::new(gap_us),
+                faults: Faults::new(nodes, steady_us),
+                latency: PerNode::new(nodes),
+            },
+        }
+    }
+
+    /// An event in log order; an error when it is too far out of time order.
+    /// A fault goes before operations of the same microsecond: it applies
+    /// from F on.
+    pub fn push(&mut self, t_us: u64, event: Timed) -> Result<(), String> {
+        let state = &mut self.state;
+        let rank = match event.what {
+            What::Fault { .. } => 0,
+            _ => 1,
+        };
+        self.reorder
+            .push(t_us, rank, event, &mut |t, e| state.handle(t, e))
+    }
+
+    pub fn finish(mut self, end_us: u64, names: &[String]) -> TimelineResult {
+        let state = &mut self.state;
+        self.reorder.finish(&mut |t, e| state.handle(t, e));
+        let mut s = self.state;
+        for (node, o) in s.outages.finish(end_us) {
+            s.faults.outage_closed(node, o);
+        }
+        s.attribution.finish(&s.outages);
+        let per_node = s.outages.outages();
+        let mut outages = Vec::new();
+        for o in cluster_outages(per_node, end_us) {
+            outages.push((o, None));
+        }
+        for (node, list) in per_node.iter().enumerate() {
+            outages.extend(list.iter().map(|&o| (o, Some(node))));
+        }
+        outages.sort_by_key(|(o, node)| (o.start_us, node.map_or(0, |n| n + 1)));
+        let outages = outages
+            .into_iter()
+            .map(|(o, node)| OutageReport {
+                node: node.and_then(|n| names.get(n).cloned()),
+                start_us: o.start_us,
+                end_us: o.end_us,
+                duration_us: o.duration_us(),
+                errors: s.attribution.take((node, o.start_us)),
+            })
+            .collect();
+        let faults_ignored = s.faults.ignored;
+        TimelineResult {
+            outages,
+            faults: s.faults.finish(end_us, per_node, names),
+            faults_ignored,
+            latency: s.latency.report(names),
+        }
+    }
+}
+
+impl State {
+    fn handle(&mut self, t_us: u64, event: Timed) {
+        let node = event.node;
+        match event.what {
+            What::Success(lat_us) => {
+                if let Some(o) = self.outages.success(node, t_us) {
+                    self.faults.outage_closed(node, o);
+                }
+                self.latency.record(node, lat_us);
+                self.faults.success(node, t_us, lat_us, &self.outages);
+            }
+            What::Failure(err) => self.attribution.error(t_us, node, err),
+            What::Fault {
+                action,
+                took_effect,
+                line,
+            } => self.faults.fault(t_us, &action, node, took_effect, line),
+        }
+        self.attribution.advance(t_us, &self.outages);
+    }
+}

@@ -1,0 +1,227 @@
+//! Hand-made event logs for the report's tests, written with the library's
+//! own serializer so they are schema 1 to the letter.
+
+use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop, SCHEMA};
+use perseus::report::run::{Finished, Settings};
+use perseus::report::summary::RunSummary;
+
+pub struct Log {
+    pub bytes: Vec<u8>,
+}
+
+pub fn start(run: &str, nodes: &[&str]) -> Start {
+    Start {
+        t_us: 0,
+        schema: SCHEMA,
+        run: run.into(),
+        unix_us: 1_700_000_000_000_000,
+        tool: "perseus 0.1.0".into(),
+        nodes: nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| NodeInfo {
+                name: n.to_string(),
+                host: "127.0.0.1".into(),
+                port: 3306 + i as u16,
+            })
+            .collect(),
+        conns: 1,
+        user: "root".into(),
+        database: "lily".into(),
+        table: "storage".into(),
+        connect_timeout_ms: 2000,
+        read_timeout_ms: 3000,
+        write_timeout_ms: 3000,
+        reconnect_delay_ms: 10,
+        duration_s: None,
+        schedule: Vec::new(),
+    }
+}
+
+fn op(
+    t_us: u64,
+    node: &str,
+    key: &str,
+    kind: OpKind,
+    ok: bool,
+    value: Option<Option<i64>>,
+) -> Op<'static> {
+    Op {
+        t_us,
+        node: node.to_string().into(),
+        conn: 0,
+        key: key.to_string().into(),
+        op: kind,
+        ok,
+        lat_us: 100,
+        value,
+        err: None,
+        version: None,
+    }
+}
+
+impl Log {
+    pub fn new(nodes: &[&str]) -> Log {
+        let mut log = Log { bytes: Vec::new() };
+        log.event(Event::Start(start("r1", nodes)));
+        log
+    }
+
+    pub fn event(&mut self, e: Event<'_>) -> &mut Self {
+        e.write_line(&mut self.bytes);
+        self
+    }
+
+    pub fn raw(&mut self, line: &str) -> &mut Self {
+        self.bytes.extend_from_slice(line.as_bytes());
+        self.bytes.push(b'\n');
+        self
+    }
+
+    /// A successful update (one iteration) of `node`'s key with this latency.
+    pub fn success(&mut self, t_us: u64, node: &str, lat_us: u64) -> &mut Self {
+        let mut o = op(t_us, node, &format!("k-{node}"), OpKind::Update, true, None);
+        o.lat_us = lat_us;
+        self.event(Event::Op(o))
+    }
+
+    pub fn read(&mut self, t_us: u64, node: &str, key: &str, value: Option<i64>) -> &mut Self {
+        self.event(Event::Op(op(
+            t_us,
+            node,
+            key,
+            OpKind::Read,
+            true,
+            Some(value),
+        )))
+    }
+
+    pub fn write(
+        &mut self,
+        t_us: u64,
+        node: &str,
+        key: &str,
+        kind: OpKind,
+        value: i64,
+    ) -> &mut Self {
+        self.event(Event::Op(op(
+            t_us,
+            node,
+            key,
+            kind,
+            true,
+            Some(Some(value)),
+        )))
+    }
+
+    pub fn stop(&mut self, t_us: u64) -> &mut Self {
+        self.event(Event::Stop(Stop {
+            t_us,
+            reason: "duration".into(),
+            iterations: 0,
+            errors: 0,
+        }))
+    }
+}
+
+/// Every run of the log, analysed with these settings; panics on bad input.
+pub fn analyze(bytes: &[u8], settings: Settings) -> Vec<Finished> {
+    let mut runs = Vec::new();
+    perseus::report::analyze(
+        "test.jsonl",
+        bytes,
+        settings,
+        false,
+        |f| runs.push(f),
+        &mut |w| panic!("unexpected warning: {w}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    runs
+}
+
+pub fn summary(bytes: &[u8], settings: Settings) -> RunSummary {
+    let mut runs = analyze(bytes, settings);
+    assert_eq!(runs.len(), 1);
+    runs.remove(0).summary.expect("a summary")
+}
+
+/// Events collected in any order and written in a jittered channel order:
+/// time order by 300 ms blocks, and within a block node by node (so the log
+/// is up to 300 ms out of time order, like perseus's).
+#[derive(Default)]
+pub struct Scenario {
+    events: Vec<Event<'static>>,
+}
+
+impl Scenario {
+    /// Successes of `node` every `step_us` in [from, to] except strictly
+    /// inside the `skip` spans; latency = t_us / 100_000.
+    pub fn successes(
+        &mut self,
+        node: &str,
+        from: u64,
+        to: u64,
+        step_us: u64,
+        skip: &[(u64, u64)],
+    ) -> &mut Self {
+        let mut t = from;
+        while t <= to {
+            if !skip.iter().any(|&(a, b)| a < t && t < b) {
+                let mut o = op(t, node, &format!("k-{node}"), OpKind::Update, true, None);
+                o.lat_us = t / 100_000;
+                self.events.push(Event::Op(o));
+            }
+            t += step_us;
+        }
+        self
+    }
+
+    pub fn error(
+        &mut self,
+        t_us: u64,
+        node: &str,
+        err: ErrorKind,
+        code: Option<u16>,
+        msg: &str,
+    ) -> &mut Self {
+        let mut o = op(t_us, node, &format!("k-{node}"), OpKind::Read, false, None);
+        o.err = Some(OpError {
+            kind: err,
+            code,
+            msg: msg.to_string().into(),
+        });
+        self.events.push(Event::Op(o));
+        self
+    }
+
+    pub fn fault(&mut self, t_us: u64, action: &str, node: &str, exit: Option<i32>) -> &mut Self {
+        self.events.push(Event::Fault(Fault {
+            t_us,
+            action: action.to_string().into(),
+            node: node.to_string().into(),
+            note: "test".into(),
+            exit,
+            cmd_us: None,
+        }));
+        self
+    }
+
+    /// The log: start, the events in jittered order, and a stop at `stop_us`.
+    pub fn log(&mut self, nodes: &[&str], stop_us: Option<u64>) -> Vec<u8> {
+        let node = |e: &Event<'_>| match e {
+            Event::Op(o) => o.node.to_string(),
+            Event::Fault(f) => f.node.to_string(),
+            _ => String::new(),
+        };
+        self.events
+            .sort_by_key(|e| (e.t_us() / 300_000, node(e), e.t_us()));
+        let mut log = Log::new(nodes);
+        for e in self.events.drain(..) {
+            log.event(e);
+        }
+        if let Some(t) = stop_us {
+            log.stop(t);
+        }
+        log.bytes.clone()
+    }
+}
