@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
 
 cd "$PERSEUS_ROOT"
-ensure_packages mariadb-server mariadb-client galera-4 rsync jq shellcheck iptables iproute2 \
+ensure_packages mariadb-server mariadb-client galera-4 rsync jq shellcheck iptables iproute2 socat \
     procps psmisc time curl ca-certificates
 ensure_cargo
 

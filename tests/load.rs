@@ -402,3 +402,32 @@ fn faults_appended_by_hand_are_shown_live_and_kept_in_the_log() {
     assert_eq!(events.iter().filter(|e| e["ev"] == "fault").count(), 1);
     assert_eq!(events.last().expect("stop")["ev"], "stop");
 }
+
+#[test]
+fn an_update_that_writes_the_value_already_stored_counts_as_done() {
+    // After a timed-out write commits late, the retry writes the same value;
+    // the server must report the row as matched, or perseus would log no_row.
+    use mysql::prelude::Queryable;
+    use perseus::load::db;
+    let server = MariaDb::start();
+    server.sql("INSERT INTO lily.storage (id, value) VALUES ('same', 5)");
+    let node = perseus::cluster::NodeSpec {
+        name: "n1".into(),
+        host: "127.0.0.1".into(),
+        port: server.port,
+    };
+    let creds = db::Credentials {
+        user: "root".into(),
+        password: None,
+    };
+    let second = std::time::Duration::from_secs(2);
+    let timeouts = db::Timeouts {
+        connect: second,
+        read: second,
+        write: second,
+    };
+    let sql = db::Sql::new("lily", "storage");
+    let mut s = db::open(&db::opts(&node, &creds, timeouts), &sql).expect("connect");
+    s.conn.exec_drop(&s.update, (5i64, "same")).expect("update");
+    assert_eq!(s.conn.affected_rows(), 1);
+}

@@ -3,6 +3,7 @@
 
 use crate::cluster::NodeSpec;
 use crate::event::ErrorKind;
+use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Statement};
 use std::io;
@@ -51,6 +52,10 @@ pub fn opts(node: &NodeSpec, creds: &Credentials, timeouts: Timeouts) -> Opts {
         // socket, which iptables cannot cut: measure TCP, always.
         .prefer_socket(false)
         .tcp_nodelay(true)
+        // Count rows an UPDATE matched, not rows it changed: after a timed-out
+        // write that commits late, the next write may set the value it already
+        // holds, which is a success, not a vanished row.
+        .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS)
         .tcp_connect_timeout(Some(timeouts.connect))
         .read_timeout(Some(timeouts.read))
         .write_timeout(Some(timeouts.write))
