@@ -122,10 +122,24 @@ pub fn classify(err: &mysql::Error, connecting: bool) -> (ErrorKind, Option<u16>
         Error::DriverError(DriverError::CouldNotConnect(Some((addr, why, _)))) => {
             format!("could not connect to {addr}: {why}")
         }
-        Error::IoError(e) => e.to_string(),
+        Error::IoError(e) => describe_io(kind, e),
+        Error::CodecError(codec) => match find_io(codec) {
+            Some(e) => describe_io(kind, e),
+            None => err.to_string(),
+        },
         _ => err.to_string(),
     };
     (kind, None, msg)
+}
+
+/// A socket timeout surfaces as EAGAIN ("Resource temporarily unavailable"):
+/// say what it means.
+fn describe_io(kind: ErrorKind, e: &io::Error) -> String {
+    if kind == ErrorKind::Timeout {
+        format!("timed out waiting for the server ({e})")
+    } else {
+        e.to_string()
+    }
 }
 
 /// The I/O error at the root of a codec error, if there is one.
