@@ -33,7 +33,7 @@ need_cmd jq
 [[ -x /usr/bin/time ]] || die "needs /usr/bin/time (Debian package: time)"
 jq -n '{b1: {host: "127.0.0.1", db: {port: 4101}}, b2: {host: "127.0.0.1", db: {port: 4102}},
         b3: {host: "127.0.0.1", db: {port: 4103}}}' >"$PERSEUS_CLUSTER"
-(cd "$PERSEUS_ROOT" && cargo build --release --quiet --bin perseus)
+(cd "$PERSEUS_ROOT" && cargo build --release --quiet --bin perseus --example tcp-floor)
 "$PERSEUS_ROOT/bin/local-servers.sh" up
 
 # run LABEL ARGS...: one timed run; prints a result line and keeps the RSS samples.
@@ -77,3 +77,17 @@ awk -v a="$n_on" -v ua="$u_on" -v sa="$s_on" -v b="$n_off" -v ub="$u_off" -v sb=
     on = (ua + sa) * 1e6 / a; off = (ub + sb) * 1e6 / b
     printf "logging cost: %+.1f us per iteration (%+.0f %% of the run without a log)\n", on - off, (on - off) * 100 / off }'
 printf 'log size: %s bytes for %s events\n' "$(stat -c %s "$WORK/events.jsonl")" "$(wc -l <"$WORK/events.jsonl")"
+
+# The floor: what one blocking loopback round trip costs any client in system
+# time here (each iteration of perseus makes two).
+floor="$PERSEUS_ROOT/target/release/examples/tcp-floor"
+port=4199
+"$floor" server "$port" &
+server_pid=$!
+sleep 0.3
+/usr/bin/time -f '%U %S' -o "$WORK/time-floor" "$floor" client "$port" 200000
+wait "$server_pid" || true
+read -r fu fs <"$WORK/time-floor"
+awk -v u="$fu" -v s="$fs" 'BEGIN {
+    printf "floor: one loopback TCP round trip costs a client %.1f us system + %.1f us user (x2 per iteration)\n",
+        s * 1e6 / 200000, u * 1e6 / 200000 }'
