@@ -89,6 +89,11 @@ pub fn parse(text: &str) -> Result<Vec<NodeSpec>, String> {
 
 /// Keeps only the named nodes (in the order given); an unknown name is an error.
 pub fn select(nodes: &[NodeSpec], names: &[String], file: &str) -> Result<Vec<NodeSpec>, String> {
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(format!("node {name} is named twice"));
+        }
+    }
     names
         .iter()
         .map(|wanted| {

@@ -46,6 +46,25 @@ fn bad_cluster_files_name_the_file_node_and_field() {
     assert!(e.contains("unknown node n7"), "{e}");
     let e = refused(&["--cluster", &f, "--fault", "5:explode:n1"]);
     assert!(e.contains("no command for action 'explode'"), "{e}");
+    // isolate and rejoin have no default either: only the user knows how to reach the node.
+    let e = refused(&["--cluster", &f, "--fault", "5:isolate:n1"]);
+    assert!(e.contains("no command for action 'isolate'"), "{e}");
+    let two = write(
+        "two.json",
+        r#"{"n1": {"host": "127.0.0.1", "db": {"port": 1}}, "n2": {"host": "127.0.0.1", "db": {"port": 2}}}"#,
+    );
+    let e = refused(&[
+        "--cluster",
+        &two,
+        "--nodes",
+        "n1",
+        "--fault",
+        "5:kill:n2",
+        "--fault-cmd",
+        "kill=true",
+    ]);
+    assert!(e.contains("node n2 is not among the nodes measured"), "{e}");
+    assert!(refused(&["--cluster", &two, "--nodes", "n1,n1"]).contains("node n1 is named twice"));
     assert!(refused(&["--cluster", &f, "--conns", "0"]).contains("--conns"));
     assert!(refused(&["--cluster", &f, "--duration", "soon"]).contains("--duration"));
     assert!(refused(&["--cluster", &f, "--table", "x;drop"]).contains("plain identifier"));

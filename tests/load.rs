@@ -431,3 +431,45 @@ fn an_update_that_writes_the_value_already_stored_counts_as_done() {
     s.conn.exec_drop(&s.update, (5i64, "same")).expect("update");
     assert_eq!(s.conn.affected_rows(), 1);
 }
+
+#[test]
+fn a_fault_command_that_hangs_is_killed_with_its_children_and_logged() {
+    let server = MariaDb::start();
+    let s = Setup::new("slowfault", &[&server]);
+    let child_pid = s.dir.join("child.pid");
+    let script = s.dir.join("hang.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/bash\nsleep 60 &\necho $! > {}\nwait\n",
+            child_pid.display()
+        ),
+    )
+    .expect("script");
+    let cmd = format!("hang=bash {}", script.display());
+    let out = run(&s.args(&[
+        "--duration",
+        "4",
+        "--fault",
+        "1:hang:n1",
+        "--fault-cmd",
+        &cmd,
+        "--fault-timeout",
+        "1",
+    ]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let events = read_log(&s.log);
+    let fault = events
+        .iter()
+        .find(|e| e["ev"] == "fault")
+        .expect("fault logged");
+    assert_eq!(fault["exit"], -1);
+    assert!(
+        fault["note"].as_str().expect("note").contains("timed out"),
+        "{fault}"
+    );
+    let pid = std::fs::read_to_string(&child_pid).expect("child pid");
+    let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists();
+    assert!(!alive, "the command's child was killed too");
+    assert!(rows(&text(&out.stdout))[3][1] > 0, "the load went on");
+}

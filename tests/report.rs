@@ -266,12 +266,13 @@ fn consistency_finds_lost_writes_and_unexpected_values() {
         .raw(r#"{"ev":"op","t_us":7,"node":"n1","conn":0,"key":"k1","op":"update","ok":false,"lat_us":1,"value":3,"err":{"kind":"server","code":1213,"msg":"deadlock"}}"#) // 8
         .read(8, "n1", k, Some(2)) // 9: fine, the failed write was not applied
         .write(9, "n1", k, OpKind::Update, 3) // 10
-        .read(10, "n1", k, Some(1)) // 11: lost_write
-        .read(11, "n1", k, Some(7)) // 12: unexpected
-        .read(12, "n1", k, None) // 13: lost_write
-        .raw(r#"{"ev":"op","t_us":13,"node":"n1","conn":0,"key":"k1","op":"update","ok":false,"lat_us":1,"value":3,"err":{"kind":"server","code":1213,"msg":"deadlock"}}"#) // 14
-        .read(14, "n1", k, Some(3)) // 15: fine
-        .read(15, "n1", "k2", Some(5)) // 16: unexpected: never written
+        .read(10, "n1", k, Some(1)) // 11: lost_write; 1 is the new baseline
+        .read(11, "n1", k, Some(1)) // 12: the same loss again: not counted twice
+        .read(12, "n1", k, Some(7)) // 13: unexpected (expected 1, set by line 11)
+        .read(13, "n1", k, None) // 14: lost_write (expected 7, set by line 13)
+        .raw(r#"{"ev":"op","t_us":14,"node":"n1","conn":0,"key":"k1","op":"update","ok":false,"lat_us":1,"value":3,"err":{"kind":"server","code":1213,"msg":"deadlock"}}"#) // 15
+        .read(15, "n1", k, None) // 16: fine: the failed write was not applied
+        .read(16, "n1", "k2", Some(5)) // 17: unexpected: never written
         .stop(20);
     let s = summary(&log.bytes, Settings::default());
     let got: Vec<_> = s
@@ -293,9 +294,9 @@ fn consistency_finds_lost_writes_and_unexpected_values() {
         got,
         vec![
             ("lost_write", "k1", 10, Some(1), Some(3), 11, Some(10)),
-            ("unexpected", "k1", 11, Some(7), Some(3), 12, Some(10)),
-            ("lost_write", "k1", 12, None, Some(3), 13, Some(10)),
-            ("unexpected", "k2", 15, Some(5), None, 16, None),
+            ("unexpected", "k1", 12, Some(7), Some(1), 13, Some(11)),
+            ("lost_write", "k1", 13, None, Some(7), 14, Some(13)),
+            ("unexpected", "k2", 16, Some(5), None, 17, None),
         ]
     );
     assert_eq!(s.anomalies_total, 4);

@@ -214,3 +214,38 @@ fn max_downtime_exits_1_and_says_which_outage() {
     assert_eq!(usage.status.code(), Some(2));
     assert!(text(&usage.stderr).contains("--gap"));
 }
+
+#[test]
+fn max_downtime_still_decides_the_exit_code_when_the_reader_goes_away() {
+    let log = outage_run("a", 1_500_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_perseus-report"))
+        .args(["--max-downtime", "1s", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start perseus-report");
+    drop(child.stdout.take()); // like `| head -0`: nobody reads the output
+    let mut input = child.stdin.take().expect("stdin");
+    let _ = input.write_all(&log);
+    drop(input);
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("longer than --max-downtime"));
+}
+
+#[test]
+fn a_run_longer_than_seven_days_is_refused_not_allocated() {
+    // Each step stays under the 24 h jump limit; the total does not.
+    let mut log = good();
+    for day in 1..=8u64 {
+        log.success(day * 23 * 3600 * 1_000_000, "n1", 1);
+    }
+    let out = report(&["--table", "-"], &log.bytes);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("more than 7 days"),
+        "{}",
+        text(&out.stderr)
+    );
+}

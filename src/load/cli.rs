@@ -117,7 +117,7 @@ fn options() -> Options {
     o.optopt(
         "",
         "fault-timeout",
-        "kill a fault command after this long (default 60s)",
+        "kill a fault command after this long (default 300s)",
         "SECS",
     );
     o.optflag("h", "help", "print this help");
@@ -171,7 +171,8 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         m.opt_str("cluster")
             .unwrap_or_else(|| "etc/tidb-cluster.json".into()),
     );
-    let mut nodes = cluster::load(&cluster_path)?;
+    let all_nodes = cluster::load(&cluster_path)?;
+    let mut nodes = all_nodes.clone();
     if let Some(list) = m.opt_str("nodes") {
         let names: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
         nodes = cluster::select(&nodes, &names, &cluster_path.display().to_string())?;
@@ -224,8 +225,14 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
     let mut faults = Vec::new();
     for spec in m.opt_strs("fault") {
         let fault = schedule::parse_fault(&spec)?;
-        cluster::select(&nodes, std::slice::from_ref(&fault.node), &file)
+        cluster::select(&all_nodes, std::slice::from_ref(&fault.node), &file)
             .map_err(|e| format!("--fault '{spec}': {e}"))?;
+        if !nodes.iter().any(|n| n.name == fault.node) {
+            return Err(format!(
+                "--fault '{spec}': node {} is not among the nodes measured (--nodes); faults must name a measured node",
+                fault.node
+            ));
+        }
         if !fault_commands.contains_key(&fault.action) {
             return Err(format!(
                 "--fault '{spec}': no command for action '{}'; give one with --fault-cmd '{}=COMMAND'",

@@ -1,7 +1,10 @@
 //! Faults on a schedule: `--fault AT:ACTION:NODE` runs the command configured
 //! for ACTION (`--fault-cmd ACTION=COMMAND`, the node appended as its last
 //! argument) at time AT of the run, and logs a fault event with the time the
-//! command finished and its exit status. A failing command is logged and
+//! command finished and its exit status. A fault command should return once
+//! the fault is in effect (bin/isolate.sh once its rules are in place;
+//! `bin/lab.sh start --no-wait` once the server is launched), since that
+//! moment is the fault's time in the log. A failing command is logged and
 //! shown; the load goes on.
 
 use super::clock::RunClock;
@@ -9,6 +12,7 @@ use super::worker::Msg;
 use crate::duration;
 use crate::event::Fault;
 use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -139,6 +143,8 @@ impl Scheduler {
         let mut child = match Command::new(program)
             .args(args)
             .arg(node)
+            // Its own process group, so a timeout can end its children too.
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::from(std::io::stderr()))
             .spawn()
@@ -156,6 +162,8 @@ impl Scheduler {
                     }
                 }
                 Ok(None) if Instant::now() >= deadline => {
+                    let group = format!("-{}", child.id());
+                    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
                     let _ = child.kill();
                     let _ = child.wait();
                     let secs = self.command_timeout.as_secs_f64();

@@ -186,6 +186,11 @@ impl State {
             while let Ok(msg) = self.w.rx.try_recv() {
                 self.handle(msg);
             }
+            if self.stopping.is_some() {
+                // The run ended (perhaps inside this second): finish() prints
+                // exactly the whole seconds before the stop, as the report does.
+                return;
+            }
             self.print_row(second);
         }
     }

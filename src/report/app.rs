@@ -24,12 +24,14 @@ pub fn main(args: &[String]) -> i32 {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let code = run(&config, &mut out);
-    if let Err(e) = out.flush() {
-        return write_failed(e);
+    match out.flush() {
+        Err(e) if code != 1 => write_failed(e),
+        _ => code,
     }
-    code
 }
 
+/// Exit code for an output error. A closed pipe (`| head`) is the reader's
+/// choice, not a failure; the --max-downtime verdict still decides the code.
 fn write_failed(e: io::Error) -> i32 {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return 0;
@@ -59,6 +61,7 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
     for name in &config.logs {
         let mut done = |finished: Finished| {
             too_long.extend(over_limit(&finished, config.max_downtime_us));
+            // After an output error keep reading: --max-downtime still needs every run.
             if write_error.is_none() {
                 write_error = exporter.run(out, &finished).err();
             }
@@ -77,20 +80,19 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
             eprintln!("perseus-report: {fatal}");
             return 2;
         }
-        if let Some(e) = write_error.take() {
-            return write_failed(e);
-        }
     }
-    if let Err(e) = exporter.end(out) {
-        return write_failed(e);
+    if write_error.is_none() {
+        write_error = exporter.end(out).err();
     }
     for message in &too_long {
         eprintln!("perseus-report: {message}");
     }
-    if too_long.is_empty() {
-        0
-    } else {
+    if !too_long.is_empty() {
         1
+    } else if let Some(e) = write_error {
+        write_failed(e)
+    } else {
+        0
     }
 }
 

@@ -71,6 +71,11 @@ impl Consistency {
                             write_line: state.acked_line,
                         });
                     }
+                    // What the database holds now is the new baseline: one
+                    // loss is one anomaly, not one per later read of it.
+                    state.acked = value;
+                    state.acked_line = Some(line);
+                    state.indeterminate.clear();
                 }
             }
             (OpKind::Insert | OpKind::Update, true, Some(Some(v))) => {

@@ -34,6 +34,9 @@ impl Default for Settings {
 /// An event this far after every earlier one is taken for corruption: the
 /// table would otherwise grow by a row per second of the jump.
 pub const MAX_JUMP_US: u64 = 24 * 3600 * 1_000_000;
+/// The longest run the report reads: the table's memory grows with seconds,
+/// so a corrupt log of ever-later times must not exhaust it.
+pub const MAX_SPAN_US: u64 = 7 * 24 * 3600 * 1_000_000;
 
 /// A run that has ended.
 pub struct Finished {
@@ -104,6 +107,11 @@ impl RunAnalysis {
         if self.stop.is_some() {
             self.ignored_after_stop += 1;
             return Ok(false);
+        }
+        if t_us > MAX_SPAN_US {
+            return Err(format!(
+                "t_us {t_us} is more than 7 days into the run: perseus-report reads runs of up to 7 days"
+            ));
         }
         if t_us > self.max_t.saturating_add(MAX_JUMP_US) {
             return Err(format!(

@@ -102,7 +102,10 @@ impl<'a> Scanner<'a> {
 
     /// A JSON non-negative integer that fits in u64 (no sign, no leading zero).
     fn number(&mut self) -> Option<u64> {
-        let digits = self.line[self.at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = self.line[self.at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits == 0 || digits > 19 || (digits > 1 && self.line[self.at] == b'0') {
             return None;
         }
@@ -118,7 +121,9 @@ impl<'a> Scanner<'a> {
     /// (the cursor is just past the opening quote); valid UTF-8.
     fn plain_string(&mut self) -> Option<&'a str> {
         let rest = &self.line[self.at..];
-        let len = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
         if rest[len] != b'"' {
             return None;
         }
