@@ -28,9 +28,22 @@ install_server() {
     fi
 }
 
+# alive NODE: the recorded PID is still NODE's server. kill -0 alone is not
+# enough: once the server is gone its PID can be reused, and down (also run by
+# bin/bench-perseus.sh's clean-up) would then end an unrelated process. So the
+# process must be a mariadbd with this node's datadir on its command line
+# (/proc/PID/cmdline: arguments NUL-separated; a zombie's is empty).
 alive() {
-    local pidfile="$STATE/$1/pid"
-    [[ -s "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+    local pidfile="$STATE/$1/pid" pid args arg
+    [[ -s "$pidfile" ]] || return 1
+    pid="$(<"$pidfile")"
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    mapfile -d '' -t args 2>/dev/null <"/proc/$pid/cmdline" || return 1
+    [[ ${#args[@]} -gt 0 && "$(basename -- "${args[0]}")" == mariadbd ]] || return 1
+    for arg in "${args[@]:1}"; do
+        [[ "$arg" != "--datadir=$STATE/$1/data" ]] || return 0
+    done
+    return 1
 }
 
 sql() {
@@ -60,9 +73,11 @@ start_node() {
         --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 --max-connections=500 \
         </dev/null >/dev/null 2>&1 &
     echo "$!" >"$dir/pid"
-    local waited=0
+    local pid="$!" waited=0
     until sql "$port" "SELECT 1" >/dev/null 2>&1; do
-        alive "$node" || { tail -n 20 "$dir/error.log" >&2; die "$node: mariadbd exited; log above"; }
+        # kill -0, not alive: our child may not have exec'd mariadbd yet, and
+        # it is no stranger's PID seconds after we started it.
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$dir/error.log" >&2; die "$node: mariadbd exited; log above"; }
         ((waited++ < 300)) || { tail -n 20 "$dir/error.log" >&2; die "$node: not ready after 30 s; log above"; }
         sleep 0.1
     done
@@ -75,8 +90,8 @@ stop_node() {
     if alive "$node"; then
         pid="$(cat "$STATE/$node/pid")"
         kill "$pid"
-        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+        for _ in $(seq 100); do alive "$node" || break; sleep 0.1; done
+        ! alive "$node" || kill -9 "$pid"
         say "$node: stopped"
     fi
     rm -rf "${STATE:?}/$node"

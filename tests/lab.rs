@@ -1,6 +1,8 @@
-//! bin/lab.sh with the Galera engine, end to end, as root: `down` on a
-//! half-built lab, a second `up`, kill and start of a node, an experiment
-//! (once perseus-report exists), and a `down` that leaves nothing behind.
+//! bin/lab.sh with the Galera engine, end to end, as root: a subnet in use
+//! refused, `down` on a half-built lab, a blackhole route of the host's left
+//! alone, a second `up`, kill and start of a node, an experiment (once
+//! perseus-report exists), a `down` that leaves nothing behind and spares a
+//! process it did not start, and a `down` without state that removes nothing.
 //! One test function: every step shares the lab's bridge. The lab gets its
 //! own name, subnet and state directory, apart from a developer's lab.
 
@@ -233,6 +235,11 @@ echo "stand-in exits"; exit 3
         std::fs::write(&path, listen).unwrap();
         cmd("chmod", &["755", path.to_str().unwrap()]);
     }
+    // A blackhole for the subnet that the host had before: up uses it and
+    // adds none, down leaves it.
+    let subnet = format!("{}.0/24", lab.net);
+    let theirs = ["route", "add", "blackhole", &subnet, "metric", "4241"];
+    assert!(cmd("ip", &theirs).status.success());
     let out = lab
         .command(&["up", "--engine", "tidb"])
         .env("TIDB_BIN_DIR", &bin)
@@ -255,12 +262,59 @@ echo "stand-in exits"; exit 3
             .unwrap();
     assert_eq!(cluster["n2"]["pd"]["clientPort"], 2379);
     assert_eq!(cluster["n2"]["kv"]["port"], 20160);
-    lab.ok(&["down"]);
-    assert_eq!(
-        lab.leftovers(),
-        Vec::<String>::new(),
-        "down after the tidb stand-ins"
+    let blackholes = text(&cmd("ip", &["route", "show", "type", "blackhole", &subnet]).stdout);
+    assert!(
+        !blackholes.contains("4242"),
+        "up added a second blackhole: {blackholes}"
     );
+    lab.ok(&["down"]);
+    let left = lab.leftovers();
+    cmd(
+        "ip",
+        &["route", "del", "blackhole", &subnet, "metric", "4241"],
+    );
+    assert_eq!(
+        left,
+        vec![format!("route blackhole {subnet} metric 4241 ")],
+        "down after the tidb stand-ins: all gone but the host's blackhole"
+    );
+}
+
+/// A subnet the host already uses (here a route into it) is refused before
+/// anything is built.
+fn subnet_in_use(lab: &Lab) {
+    let part = format!("{}.128/25", lab.net);
+    assert!(cmd("ip", &["route", "add", &part, "dev", "lo"])
+        .status
+        .success());
+    let out = lab.run(&["up"]);
+    let left = lab.leftovers();
+    cmd("ip", &["route", "del", &part, "dev", "lo"]);
+    assert!(!out.status.success(), "up on a subnet in use");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the host uses it already") && err.contains(&part),
+        "{err}"
+    );
+    assert_eq!(left.len(), 1, "up built something: {left:?}");
+    assert!(!lab.dir.join("lab.env").exists());
+}
+
+/// Without state, down removes nothing that merely has the lab's names (a
+/// namespace someone made), and up refuses to take it over.
+fn down_without_state(lab: &Lab) {
+    let ns = format!("{}-n1", lab.name);
+    assert!(cmd("ip", &["netns", "add", &ns]).status.success());
+    let down = lab.run(&["down"]);
+    let kept = text(&cmd("ip", &["netns", "list"]).stdout)
+        .lines()
+        .any(|l| l.split_whitespace().next() == Some(ns.as_str()));
+    let up = lab.run(&["up"]);
+    cmd("ip", &["netns", "del", &ns]);
+    assert!(down.status.success(), "down without a lab");
+    assert!(kept, "down without state removed namespace {ns}");
+    assert!(!up.status.success(), "up took over namespace {ns}");
+    assert!(text(&up.stderr).contains(&format!("namespace {ns}")));
 }
 
 /// Kill n2: n1 and n3 keep serving; start it: it catches up and serves.
@@ -471,6 +525,7 @@ fn lab_galera_end_to_end() {
         lab.name
     );
 
+    subnet_in_use(&lab);
     half_built_down(&lab);
     tidb_plumbing(&lab);
 
@@ -510,13 +565,33 @@ fn lab_galera_end_to_end() {
         println!("experiment step skipped: this branch has no perseus-report yet");
     }
 
+    // A shell someone runs in a node's namespace is not the lab's to end.
+    let mut visitor = Command::new("ip")
+        .args(["netns", "exec", &format!("{}-n1", lab.name), "sleep", "120"])
+        .spawn()
+        .unwrap();
+    let inside = wait_for(Duration::from_secs(10), || {
+        text(&cmd("ip", &["netns", "pids", &format!("{}-n1", lab.name)]).stdout)
+            .lines()
+            .any(|l| l.trim() == visitor.id().to_string())
+    });
+    if !inside {
+        let _ = visitor.kill();
+        let _ = visitor.wait();
+        panic!("the visitor never entered the namespace");
+    }
     lab.ok(&["down"]);
+    let spared = visitor.try_wait().unwrap().is_none();
+    let _ = visitor.kill();
+    let _ = visitor.wait();
+    assert!(spared, "down ended a process it did not start");
     assert_eq!(
         lab.leftovers(),
         Vec::<String>::new(),
         "down left pieces behind"
     );
     assert!(!Path::new(&lab.dir).exists());
+    down_without_state(&lab);
     assert_eq!(
         iptables_rules(None, None),
         rules_before,

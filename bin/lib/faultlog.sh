@@ -22,9 +22,16 @@ faultlog_start_us() {
 # stamped now relative to START_US, as one whole line in a single write
 # (perseus opens its log with O_APPEND, so whole lines never interleave).
 faultlog_append() {
-    local file="$1" start_us="$2" action="$3" node="$4" note="$5" now line
+    local file="$1" start_us="$2" action="$3" node="$4" note="$5" now t_us line
     now="$(date +%s%6N)"
-    line="$(jq -nc --argjson t "$((now - start_us))" --arg a "$action" --arg n "$node" --arg note "$note" \
+    t_us=$((now - start_us))
+    # The wall clock stepped back since the start (NTP, say): a negative time
+    # would make the report reject the whole log, so the fault goes at 0.
+    if ((t_us < 0)); then
+        say "the clock is $((-t_us)) us behind the log's start (stepped back?): noting the $action of $node at t_us 0"
+        t_us=0
+    fi
+    line="$(jq -nc --argjson t "$t_us" --arg a "$action" --arg n "$node" --arg note "$note" \
         '{ev: "fault", t_us: $t, action: $a, node: $n, note: $note, exit: 0}')"
     printf '%s\n' "$line" >>"$file"
 }

@@ -78,8 +78,13 @@ lab_up() {
         say "a $LAB_ENGINE lab with $LAB_NODES nodes is already up: nothing to do ($(basename "$0") status shows it)"
         return 0
     fi
-    ! ip link show "$LAB_BRIDGE" >/dev/null 2>&1 \
-        || die "bridge $LAB_BRIDGE exists but $LAB_DIR has no lab: remove the leftovers with $(basename "$0") down"
+    local foreign
+    foreign="$(lab_net_foreign "$nodes")"
+    [[ -z "$foreign" ]] || die "$LAB_DIR has no lab, but pieces with its names exist:
+$foreign
+another lab of that name (take it down with its PERSEUS_LAB_DIR), or leftovers to remove by hand; or choose another PERSEUS_LAB_NAME"
+    # Only here, with no lab up: a lab that is up uses its subnet itself.
+    lab_subnet_free
     LAB_ENGINE="$engine"
     lab_engine_call prepare
     lab_write_state "$engine" "$nodes"
@@ -100,15 +105,22 @@ lab_env() {
     printf 'export PERSEUS_CLUSTER=%q\nexport MYSQL_PWD=%q\n' "$(lab_cluster)" "$(<"$(lab_password_file)")"
 }
 
-# lab_namespaces: the lab's namespaces that exist, built whole or not.
-lab_namespaces() {
-    ip netns list | awk '{print $1}' | grep -E "^$LAB_NAME-n[0-9]+\$" || true
-}
-
 lab_down() {
     local pidfile node comp ns pid
     need_root
     lab_lock
+    if [[ ! -f "$LAB_STATE" ]]; then
+        # Without lab.env nothing is known to be ours: namespaces or a bridge
+        # with the lab's names may be another lab's or someone's own.
+        if [[ -d "$LAB_DIR" ]]; then
+            rmdir "$LAB_DIR/nodes" "$LAB_DIR" 2>/dev/null || say "left $LAB_DIR alone: it is not a lab's state"
+        fi
+        ! ip link show "$LAB_BRIDGE" >/dev/null 2>&1 \
+            || say "bridge $LAB_BRIDGE exists but is not in $LAB_DIR's state: left alone (another PERSEUS_LAB_DIR's lab?)"
+        lab_unlock
+        say "no lab in $LAB_DIR: nothing to take down"
+        return 0
+    fi
     # Every recorded server, whatever the engine and however far up got.
     for pidfile in "$LAB_DIR"/nodes/*/*.pid; do
         [[ -e "$pidfile" ]] || continue
@@ -117,19 +129,22 @@ lab_down() {
         lab_kill "$node" "$comp"
     done
     # What our servers started in the lab's namespaces and left behind (a
-    # state transfer's rsync, say): the namespaces are the lab's own.
-    for ns in $(lab_namespaces); do
+    # state transfer's rsync, say): it inherited their mark. Anything else
+    # there (a shell someone opened with ip netns exec) is not ours to end.
+    for node in $(lab_node_names); do
+        ns="$(lab_ns "$node")"
+        lab_netns_exists "$ns" || continue
         for pid in $(ip netns pids "$ns"); do
-            say "ending PID $pid, left running in namespace $ns"
-            kill -KILL "$pid" 2>/dev/null || true
+            if lab_marked "$pid"; then
+                say "ending PID $pid, left running in namespace $ns"
+                kill -KILL "$pid" 2>/dev/null || true
+            else
+                say "left PID $pid alone: it is in namespace $ns but is not one of the lab's"
+            fi
         done
     done
     lab_net_down
-    if [[ -f "$LAB_STATE" ]]; then
-        rm -rf "$LAB_DIR"
-    elif [[ -d "$LAB_DIR" ]]; then
-        rmdir "$LAB_DIR/nodes" "$LAB_DIR" 2>/dev/null || say "left $LAB_DIR alone: it is not a lab's state"
-    fi
+    rm -rf "$LAB_DIR"
     lab_unlock
-    say "lab down: no namespace, bridge, route, rule or server of $LAB_NAME is left"
+    say "lab down: what up built for $LAB_NAME (servers, namespaces, bridge, rules, its route) is gone"
 }

@@ -20,6 +20,7 @@ lab_settings() {
     local subnet="${PERSEUS_LAB_SUBNET:-10.213.0.0/24}"
     LAB_ENGINE=""
     LAB_NODES=0
+    LAB_ROUTE=none
     if [[ -f "$LAB_STATE" ]]; then
         lab_read_state
     else
@@ -36,26 +37,40 @@ lab_settings() {
     LAB_CHAIN="PERSEUS-LAB-$LAB_NAME"
 }
 
-# lab_read_state: the KEY=VALUE lines of lab.env (read, never sourced).
+# lab_read_state: the KEY=VALUE lines of lab.env (read, never sourced); a
+# later line overrides an earlier one (lab_note_state appends).
 lab_read_state() {
     local key value
+    # A lab.env from before the route key always had the blackhole route
+    # added by up, unless one was there; down tolerates its absence.
+    LAB_ROUTE=own
     while IFS='=' read -r key value; do
         case "$key" in
             engine) LAB_ENGINE="$value" ;;
             nodes) LAB_NODES="$value" ;;
             name) LAB_NAME="$value" ;;
             net) LAB_NET="$value" ;;
+            route) LAB_ROUTE="$value" ;;
         esac
     done <"$LAB_STATE"
 }
 
 # lab_write_state ENGINE NODES: written before anything is built, so that a
-# half-built lab can always be taken down.
+# half-built lab can always be taken down. route=none: the lab has added no
+# blackhole route (yet).
 lab_write_state() {
     LAB_ENGINE="$1"
     LAB_NODES="$2"
+    LAB_ROUTE=none
     mkdir -p "$LAB_DIR/nodes"
-    printf 'engine=%s\nnodes=%s\nname=%s\nnet=%s\n' "$LAB_ENGINE" "$LAB_NODES" "$LAB_NAME" "$LAB_NET" >"$LAB_STATE"
+    printf 'engine=%s\nnodes=%s\nname=%s\nnet=%s\nroute=%s\n' \
+        "$LAB_ENGINE" "$LAB_NODES" "$LAB_NAME" "$LAB_NET" "$LAB_ROUTE" >"$LAB_STATE"
+}
+
+# lab_note_state KEY VALUE: records in lab.env a piece that up is about to
+# add, before adding it, so that down removes it however far up got.
+lab_note_state() {
+    printf '%s=%s\n' "$1" "$2" >>"$LAB_STATE"
 }
 
 lab_node_names() {

@@ -11,8 +11,14 @@ LAB_BLACKHOLE_METRIC=4242
 # lab_net_up: builds whatever is missing (so a retry after a failure works).
 lab_net_up() {
     local node ns veth
-    ip route show type blackhole "$LAB_NET.0/24" | grep -q . \
-        || ip route add blackhole "$LAB_NET.0/24" metric "$LAB_BLACKHOLE_METRIC"
+    # A blackhole for the /24 that is there already (the host's own, say)
+    # serves as well and is not ours to remove: only one we add is noted in
+    # lab.env (before adding it, so that an interrupted up cannot leak it).
+    if [[ -z "$(ip route show type blackhole "$LAB_NET.0/24")" ]]; then
+        LAB_ROUTE=own
+        lab_note_state route "$LAB_ROUTE"
+        ip route add blackhole "$LAB_NET.0/24" metric "$LAB_BLACKHOLE_METRIC"
+    fi
     ip link show "$LAB_BRIDGE" >/dev/null 2>&1 || ip link add "$LAB_BRIDGE" type bridge
     ip addr show dev "$LAB_BRIDGE" | grep -qF " $(lab_host_addr)/24" \
         || ip addr add "$(lab_host_addr)/24" dev "$LAB_BRIDGE"
@@ -46,12 +52,44 @@ lab_forward_accept() {
     iptables -w 10 -C FORWARD -j "$LAB_CHAIN" 2>/dev/null || iptables -w 10 -I FORWARD 1 -j "$LAB_CHAIN"
 }
 
-# lab_net_down: removes every piece that exists, in any state of build
-# (all nine possible nodes: a half-built lab may not have written its size).
-lab_net_down() {
+# lab_subnet_free: dies unless the lab's /24 is unused on the host: no
+# address in it and no route into or around it (a LAN /24 would lose its .1
+# to the bridge, and the host its way to that LAN). A default route, and
+# routes that only drop (a blackhole like the lab's own), do not count.
+lab_subnet_free() {
+    local net="$LAB_NET.0/24" used
+    used="$(
+        ip -4 -o addr show to "$net"
+        ip -4 route show table all root "$net"
+        ip -4 route show table all match "$net"
+    )"
+    used="$(grep -vE '^(default|blackhole|unreachable|prohibit|throw) ' <<<"$used" | awk 'NF && !seen[$0]++')" || true
+    [[ -z "$used" ]] || die "PERSEUS_LAB_SUBNET $net: the host uses it already:
+$used
+choose a /24 that is free here (PERSEUS_LAB_SUBNET=...)"
+}
+
+# lab_net_foreign COUNT: names the pieces of a COUNT-node lab of this name
+# (bridge, chain, namespaces, veths) that exist though this lab has no
+# state: another lab's (another PERSEUS_LAB_DIR) or someone's own. up must
+# not take them over, for down would then remove them.
+lab_net_foreign() {
     local i ns
-    for ((i = 1; i <= 9; i++)); do
+    ! ip link show "$LAB_BRIDGE" >/dev/null 2>&1 || printf 'bridge %s\n' "$LAB_BRIDGE"
+    ! iptables -w 10 -S "$LAB_CHAIN" >/dev/null 2>&1 || printf 'iptables chain %s\n' "$LAB_CHAIN"
+    for ((i = 1; i <= $1; i++)); do
         ns="$(lab_ns "n$i")"
+        ! lab_netns_exists "$ns" || printf 'namespace %s\n' "$ns"
+        ! ip link show "$ns" >/dev/null 2>&1 || printf 'link %s\n' "$ns"
+    done
+}
+
+# lab_net_down: removes what lab.env says up built, in any state of build
+# (lab.env is written first; each piece may or may not exist yet).
+lab_net_down() {
+    local node ns
+    for node in $(lab_node_names); do
+        ns="$(lab_ns "$node")"
         # The host end first: deleting it deletes the namespace end at once.
         ! ip link show "$ns" >/dev/null 2>&1 || ip link del "$ns"
         ! lab_netns_exists "$ns" || ip netns del "$ns"
@@ -64,8 +102,11 @@ lab_net_down() {
         iptables -w 10 -F "$LAB_CHAIN"
         iptables -w 10 -X "$LAB_CHAIN"
     fi
-    ! ip route show type blackhole "$LAB_NET.0/24" | grep -q . \
-        || ip route del blackhole "$LAB_NET.0/24" metric "$LAB_BLACKHOLE_METRIC"
+    # Only the route up added; it may be missing (up noted it, then died).
+    if [[ "$LAB_ROUTE" == own ]] \
+        && grep -qw "metric $LAB_BLACKHOLE_METRIC" <<<"$(ip route show type blackhole "$LAB_NET.0/24")"; then
+        ip route del blackhole "$LAB_NET.0/24" metric "$LAB_BLACKHOLE_METRIC"
+    fi
 }
 
 # lab_netns_exists NS

@@ -28,9 +28,18 @@ lab_pid() {
     [[ -r "$file" ]] || return 1
     pid="$(<"$file")"
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-    # A zombie has an empty environment, so it counts as gone.
-    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qxF "PERSEUS_LAB_DIR=$LAB_DIR" || return 1
+    lab_marked "$pid" || return 1
     printf '%s\n' "$pid"
+}
+
+# lab_marked PID: PID runs with this lab's PERSEUS_LAB_DIR in its environment
+# (set by lab_spawn and inherited by what our servers start). A zombie has an
+# empty environment, so it counts as gone.
+lab_marked() {
+    # Not `tr | grep -q`: grep stops at the match, tr then dies of SIGPIPE
+    # on a large environment, and with pipefail a live server would count as
+    # gone. A process substitution's status does not count.
+    grep -qxF "PERSEUS_LAB_DIR=$LAB_DIR" < <(tr '\0' '\n' 2>/dev/null <"/proc/$1/environ")
 }
 
 lab_alive() { lab_pid "$1" "$2" >/dev/null; }

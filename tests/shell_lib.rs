@@ -1,0 +1,290 @@
+//! Pieces of bin/'s shell scripts that need neither root nor a lab: the
+//! policy-rc.d guard of bin/lib/lab-install.sh (pointed at a scratch path),
+//! bin/lib/lab-proc.sh's mark check on a large environment, the clamp of a
+//! hand-appended fault time in bin/lib/faultlog.sh, and bin/local-servers.sh
+//! telling its own server from a stranger that got its PID. Fast; every test
+//! has its own scratch directory.
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A scratch directory, unique per test and process, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("perseus-shlib-{}-{n}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `bash -c` with strict mode and the given libraries of bin/lib sourced,
+/// then `body`; args become $1... The child is the leader of a process group
+/// of its own, so that a `kill 0` in it stays inside.
+fn bash(libs: &[&str], body: &str, args: &[&str]) -> Output {
+    let mut script = String::from("set -euo pipefail\n");
+    for lib in libs {
+        script += &format!("source '{}/bin/lib/{lib}.sh'\n", root().display());
+    }
+    script += body;
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .arg("shell-lib-test")
+        .args(args)
+        .stdin(Stdio::null())
+        .process_group(0)
+        .output()
+        .expect("run bash");
+    eprintln!(
+        "{}\nstdout: {}\nstderr: {}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+/// lab_packages with ensure_packages replaced by ACTION ($2), the policy
+/// file at $1, and an EXIT trap of the caller's own.
+fn lab_packages(policy: &Path, action: &str) -> Output {
+    let body = r#"
+LAB_POLICY_RC="$1"
+trap 'echo caller-exit' EXIT
+ensure_packages() {
+    if [[ -x "$LAB_POLICY_RC" ]] && grep -qx 'exit 101' "$LAB_POLICY_RC"; then echo policy-in-place; fi
+    eval "$ACTION"
+}
+ACTION="$2"
+lab_packages some-package
+echo after
+"#;
+    bash(
+        &["common", "deps", "lab-install"],
+        body,
+        &[policy.to_str().unwrap(), action],
+    )
+}
+
+#[test]
+fn policy_rc_made_by_the_install_goes_however_it_ends() {
+    let dir = Scratch::new("policy");
+    let policy = dir.path("policy-rc.d");
+
+    let out = lab_packages(&policy, ":");
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "policy-in-place\nafter\ncaller-exit\n");
+    assert!(!policy.exists(), "left behind after a good install");
+
+    let out = lab_packages(&policy, "die boom");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("caller-exit"),
+        "caller's EXIT trap lost"
+    );
+    assert!(!policy.exists(), "left behind after a failed install");
+
+    // Ctrl-C reaches the whole foreground process group; so does kill 0.
+    for (signal, number) in [
+        ("HUP", libc::SIGHUP),
+        ("INT", libc::SIGINT),
+        ("TERM", libc::SIGTERM),
+    ] {
+        let out = lab_packages(&policy, &format!("kill -s {signal} 0; sleep 5"));
+        assert_eq!(
+            out.status.signal(),
+            Some(number),
+            "SIG{signal} is passed on"
+        );
+        assert!(text(&out.stdout).contains("policy-in-place"));
+        assert!(!text(&out.stdout).contains("after"));
+        assert!(!policy.exists(), "left behind after SIG{signal}");
+    }
+}
+
+#[test]
+fn policy_rc_that_was_there_stays() {
+    let dir = Scratch::new("policy-there");
+    let policy = dir.path("policy-rc.d");
+    let theirs = "#!/bin/sh\n# the image's own\nexit 101\n";
+    std::fs::write(&policy, theirs).unwrap();
+    for action in [":", "die boom", "kill -s INT 0; sleep 5"] {
+        lab_packages(&policy, action);
+        assert_eq!(
+            std::fs::read_to_string(&policy).ok().as_deref(),
+            Some(theirs),
+            "after {action}"
+        );
+    }
+}
+
+/// A child whose environment carries the lab's mark followed by ~800 KB of
+/// other variables (Rust orders the environment by name: Z* come after P*).
+fn marked_sleeper(lab_dir: &Path) -> Child {
+    let big = "x".repeat(100_000);
+    let mut cmd = Command::new("sleep");
+    cmd.arg("60").env_clear().env("PERSEUS_LAB_DIR", lab_dir);
+    for i in 0..8 {
+        cmd.env(format!("Z{i}"), &big);
+    }
+    cmd.spawn().unwrap()
+}
+
+#[test]
+fn lab_pid_sees_a_live_server_with_a_large_environment() {
+    let dir = Scratch::new("environ");
+    let lab = dir.path("lab");
+    std::fs::create_dir_all(lab.join("nodes/n1")).unwrap();
+    let mut child = marked_sleeper(&lab);
+    std::fs::write(lab.join("nodes/n1/mariadbd.pid"), child.id().to_string()).unwrap();
+    let body = r#"
+LAB_DIR="$1"
+n=0
+for i in $(seq 20); do
+    if lab_alive n1 mariadbd; then n=$((n + 1)); fi
+done
+echo "$n"
+LAB_DIR="$1-other"
+if lab_alive n1 mariadbd; then echo "another lab's"; fi
+"#;
+    let out = bash(
+        &["common", "lab-config", "lab-proc"],
+        body,
+        &[lab.to_str().unwrap()],
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(out.status.success());
+    assert_eq!(text(&out.stdout), "20\n", "a live server counted as gone");
+}
+
+#[test]
+fn fault_time_before_the_start_is_clamped_to_zero() {
+    let dir = Scratch::new("faultlog");
+    let log = dir.path("events.jsonl");
+    std::fs::write(&log, "").unwrap();
+    // A start an hour ahead of the clock: as if the clock stepped back.
+    let body = r#"
+faultlog_append "$1" "$(($(date +%s%6N) + 3600000000))" isolate n1 'by hand'
+faultlog_append "$1" "$(($(date +%s%6N) - 5000000))" rejoin n1 'by hand'
+"#;
+    let out = bash(&["common", "faultlog"], body, &[log.to_str().unwrap()]);
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("behind the log's start") && err.contains("t_us 0"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "only the clamped one says so: {err}"
+    );
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["t_us"], 0);
+    assert_eq!(lines[0]["action"], "isolate");
+    let t = lines[1]["t_us"].as_u64().unwrap();
+    assert!((5_000_000..15_000_000).contains(&t), "{t}");
+}
+
+/// bin/local-servers.sh with its state in DIR/state and a one-node cluster.
+fn local_servers(dir: &Scratch, cmd: &str) -> Output {
+    let cluster = dir.path("cluster.json");
+    std::fs::write(
+        &cluster,
+        r#"{"n1": {"host": "127.0.0.1", "db": {"port": 1}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(root().join("bin/local-servers.sh"))
+        .arg(cmd)
+        .env("PERSEUS_CLUSTER", &cluster)
+        .env("LOCAL_SERVERS_DIR", dir.path("state"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    eprintln!(
+        "local-servers.sh {cmd}: {}\n{}{}",
+        out.status,
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    out
+}
+
+fn running(child: &mut Child) -> bool {
+    child.try_wait().unwrap().is_none()
+}
+
+#[test]
+fn local_servers_down_spares_a_process_that_reused_the_pid() {
+    let dir = Scratch::new("local-servers");
+    std::fs::create_dir_all(dir.path("state/n1")).unwrap();
+    let datadir = format!("--datadir={}", dir.path("state/n1/data").display());
+    let pidfile = dir.path("state/n1/pid");
+
+    // Strangers: any process, a mariadbd of another datadir.
+    let strangers = [
+        Command::new("sleep").arg("60").spawn().unwrap(),
+        Command::new("bash")
+            .arg0("mariadbd")
+            .args(["-c", "sleep 60", "x", "--datadir=/elsewhere"])
+            .spawn()
+            .unwrap(),
+    ];
+    for mut stranger in strangers {
+        std::fs::write(&pidfile, stranger.id().to_string()).unwrap();
+        let out = local_servers(&dir, "status");
+        assert_eq!(text(&out.stdout), "n1 stopped\n");
+        local_servers(&dir, "down");
+        assert!(running(&mut stranger), "down ended a stranger");
+        assert!(!dir.path("state").exists(), "down left the state");
+        let _ = stranger.kill();
+        let _ = stranger.wait();
+        std::fs::create_dir_all(dir.path("state/n1")).unwrap();
+    }
+
+    // Its own server (a stand-in with the name and the datadir) it stops.
+    let mut own = Command::new("bash")
+        .arg0("mariadbd")
+        .args(["-c", "read -r -t 60 _", "x", &datadir])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::fs::write(&pidfile, own.id().to_string()).unwrap();
+    let out = local_servers(&dir, "status");
+    assert_eq!(
+        text(&out.stdout),
+        format!("n1 running (pid {})\n", own.id())
+    );
+    local_servers(&dir, "down");
+    assert!(!running(&mut own), "down left its own server running");
+}
