@@ -24,11 +24,14 @@ usage: $(basename "$0") COMMAND [ARGS]   (as root)
   isolate [--log FILE] NODE               cut NODE off from its peers (bin/isolate.sh)
   rejoin [--log FILE] NODE                undo it (bin/rejoin.sh)
   kill NODE                               SIGKILL NODE's servers
-  start NODE                              start them again; they rejoin the cluster
+  start [--no-wait] NODE                  start them again; they rejoin the cluster
+                                          (--no-wait: return once launched, for
+                                          perseus --fault-cmd 'start=...')
   experiment [--engine E] [--duration S] [--isolate-at S] [--rejoin-at S]
-             [--target NODE|leader] [--results DIR]
+             [--target NODE|leader] [--fault isolate|kill] [--results DIR]
                                           up if needed, run perseus with an
-                                          isolation of the target, report
+                                          isolation (or kill and start) of the
+                                          target, report
 
 Environment: PERSEUS_LAB_DIR (state, default .lab), PERSEUS_LAB_NAME (prefix,
 default perseus), PERSEUS_LAB_SUBNET (default 10.213.0.0/24); for tidb also
@@ -51,7 +54,11 @@ case "$command" in
     env) lab_env ;;
     isolate | rejoin) lab_fault "$command" "$@" ;;
     kill) [[ $# -eq 1 ]] || die "kill NODE"; lab_kill_node "$1" ;;
-    start) [[ $# -eq 1 ]] || die "start NODE"; lab_start_node "$1" ;;
+    start)
+        if [[ "${1:-}" == --no-wait ]]; then export LAB_NO_WAIT=1; shift; fi
+        [[ $# -eq 1 ]] || die "start [--no-wait] NODE"
+        lab_start_node "$1"
+        ;;
     experiment) lab_experiment "$@" ;;
     *) die "unknown command '$command' (see --help)" ;;
 esac

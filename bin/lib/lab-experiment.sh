@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # `lab.sh experiment`: up if needed, one perseus run that isolates a node and
-# lets it rejoin on a schedule (perseus calls this script's isolate and
-# rejoin), then perseus-report into a results directory.
+# lets it rejoin on a schedule (or, with --fault kill, kills it and starts it
+# again; perseus calls this script's commands), then perseus-report into a
+# results directory.
 
 # lab_binaries: target/release/perseus and perseus-report, built when missing
 # or older than the sources (bin/lib/deps.sh). Sets PERSEUS_BIN, REPORT_BIN.
@@ -27,6 +28,7 @@ lab_fault_summary() {
 
 lab_experiment() {
     local engine="" duration=60 isolate_at=20 rejoin_at=40 target=leader results="" node rc=0
+    local cut=isolate repair=rejoin
     while (($#)); do
         [[ $# -ge 2 ]] || die "experiment: $1 needs a value (see --help)"
         case "$1" in
@@ -36,6 +38,13 @@ lab_experiment() {
             --rejoin-at) rejoin_at="$2" ;;
             --target) target="$2" ;;
             --results) results="$2" ;;
+            --fault)
+                case "$2" in
+                    isolate) cut=isolate repair=rejoin ;;
+                    kill) cut=kill repair=start ;;
+                    *) die "experiment: --fault is isolate or kill, not '$2'" ;;
+                esac
+                ;;
             *) die "experiment: unknown option $1 (see --help)" ;;
         esac
         shift 2
@@ -59,13 +68,13 @@ lab_experiment() {
     fi
     node="$(lab_target "$target")"
     mkdir -p "$results"
-    say "experiment: $duration s on $LAB_ENGINE, $node cut off at $isolate_at s, back at $rejoin_at s; results in $results"
+    say "experiment: $duration s on $LAB_ENGINE, $cut $node at $isolate_at s, $repair at $rejoin_at s; results in $results"
     local lab="$PERSEUS_ROOT/bin/lab.sh"
     MYSQL_PWD="$(<"$(lab_password_file)")" "$PERSEUS_BIN" --cluster "$(lab_cluster)" \
         --log "$results/events.jsonl" --duration "$duration" --user perseus \
-        --fault "$isolate_at:isolate:$node" --fault "$rejoin_at:rejoin:$node" \
+        --fault "$isolate_at:$cut:$node" --fault "$rejoin_at:$repair:$node" \
         --fault-cmd "isolate=$lab isolate" --fault-cmd "rejoin=$lab rejoin" \
-        --fault-cmd "kill=$lab kill" --fault-cmd "start=$lab start" \
+        --fault-cmd "kill=$lab kill" --fault-cmd "start=$lab start --no-wait" \
         2> >(tee "$results/perseus.stderr" >&2) | tee "$results/table.txt" || rc=$?
     ((rc == 0)) || say "perseus exited with status $rc (its messages: $results/perseus.stderr)"
     [[ -s "$results/events.jsonl" ]] || die "perseus wrote no log; see $results/perseus.stderr"
