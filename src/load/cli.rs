@@ -209,15 +209,10 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
             .filter(|n| (1..=256).contains(n))
             .ok_or_else(|| format!("--conns '{v}': expected a whole number from 1 to 256"))?,
     };
+    // No default commands: a fault must act on the node's host (or its
+    // namespace), which only the user or the lab knows how to reach.
     let mut fault_commands = BTreeMap::new();
     let file = cluster_path.display().to_string();
-    for action in ["isolate", "rejoin"] {
-        let script = format!("bin/{action}.sh");
-        fault_commands.insert(
-            action.to_string(),
-            vec![script, "--cluster".into(), file.clone()],
-        );
-    }
     for spec in m.opt_strs("fault-cmd") {
         let (action, words) = schedule::parse_command(&spec)?;
         fault_commands.insert(action, words);
@@ -268,7 +263,7 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         faults,
         fault_commands,
         fault_timeout: positive(
-            secs(&m, "fault-timeout", Duration::from_secs(60))?,
+            secs(&m, "fault-timeout", Duration::from_secs(300))?,
             "fault-timeout",
         )?,
     })))

@@ -5,6 +5,8 @@ use perseus::event::{Event, SCHEMA};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
 pub fn perseus() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_perseus"));
@@ -12,8 +14,38 @@ pub fn perseus() -> Command {
     cmd
 }
 
+/// Runs perseus to its end; one still running after a minute is killed and
+/// the test fails (a run that should have been refused must not hang CI).
 pub fn run(args: &[&str]) -> Output {
-    perseus().args(args).output().expect("run perseus")
+    let mut cmd = perseus();
+    cmd.args(args);
+    output_within(cmd, Duration::from_secs(60))
+}
+
+pub fn output_within(mut cmd: Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start perseus");
+    let pid = child.id().to_string();
+    let (done, wait) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        let overdue = wait.recv_timeout(limit).is_err();
+        if overdue {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        }
+        overdue
+    });
+    let out = child.wait_with_output().expect("wait for perseus");
+    let _ = done.send(());
+    let overdue = watchdog.join().expect("watchdog");
+    assert!(
+        !overdue,
+        "perseus ran past {limit:?} and was killed: {}",
+        text(&out.stderr)
+    );
+    out
 }
 
 pub fn text(bytes: &[u8]) -> String {
