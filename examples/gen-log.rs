@@ -6,7 +6,7 @@
 //! while cut off its operations fail with a server error. Connections are
 //! stamped a little apart, so the log is in channel order, not time order.
 
-use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop, SCHEMA};
+use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop};
 use std::io::{self, Write};
 
 const NODES: [&str; 3] = ["n1", "n2", "n3"];
@@ -30,24 +30,12 @@ fn main() {
             port: 3306 + i as u16,
         })
         .collect();
-    Event::Start(Start {
-        t_us: 0,
-        schema: SCHEMA,
-        run: "bench".into(),
-        unix_us: 1_700_000_000_000_000,
-        tool: "perseus 0.1.0".into(),
+    Event::Start(Start::with_defaults(
+        "bench",
+        1_700_000_000_000_000,
         nodes,
-        conns: CONNS,
-        user: "root".into(),
-        database: "lily".into(),
-        table: "storage".into(),
-        connect_timeout_ms: 2000,
-        read_timeout_ms: 3000,
-        write_timeout_ms: 3000,
-        reconnect_delay_ms: 10,
-        duration_s: None,
-        schedule: Vec::new(),
-    })
+        CONNS,
+    ))
     .write_line(&mut buf);
     let workers = NODES.len() as u64 * CONNS as u64;
     let end_us = events * STEP_US;

@@ -64,6 +64,31 @@ pub struct Start {
     pub schedule: Vec<String>,
 }
 
+impl Start {
+    /// A start event for these nodes with perseus's default settings, for
+    /// hand-made logs (tests, generators); perseus itself records its options.
+    pub fn with_defaults(run: &str, unix_us: u64, nodes: Vec<NodeInfo>, conns: u32) -> Start {
+        Start {
+            t_us: 0,
+            schema: SCHEMA,
+            run: run.into(),
+            unix_us,
+            tool: format!("perseus {}", env!("CARGO_PKG_VERSION")),
+            nodes,
+            conns,
+            user: "root".into(),
+            database: "lily".into(),
+            table: "storage".into(),
+            connect_timeout_ms: 2000,
+            read_timeout_ms: 3000,
+            write_timeout_ms: 3000,
+            reconnect_delay_ms: 10,
+            duration_s: None,
+            schedule: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OpKind {
@@ -380,27 +405,15 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips() {
+        let node = NodeInfo {
+            name: "n1".into(),
+            host: "127.0.0.1".into(),
+            port: 3306,
+        };
         round_trip(Event::Start(Start {
-            t_us: 0,
-            schema: SCHEMA,
-            run: "r1".into(),
-            unix_us: 1_700_000_000_000_000,
-            tool: "perseus 0.1.0".into(),
-            nodes: vec![NodeInfo {
-                name: "n1".into(),
-                host: "127.0.0.1".into(),
-                port: 3306,
-            }],
-            conns: 1,
-            user: "root".into(),
-            database: "lily".into(),
-            table: "storage".into(),
-            connect_timeout_ms: 2000,
-            read_timeout_ms: 3000,
-            write_timeout_ms: 3000,
-            reconnect_delay_ms: 10,
             duration_s: Some(60),
             schedule: vec!["20:isolate:n1".into()],
+            ..Start::with_defaults("r1", 1_700_000_000_000_000, vec![node], 1)
         }));
         round_trip(Event::Op(op(OpKind::Read, true, Some(None))));
         round_trip(Event::Op(op(OpKind::Read, true, Some(Some(7)))));

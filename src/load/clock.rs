@@ -10,15 +10,19 @@ pub struct RunClock {
     pub unix_us: u64,
 }
 
+/// The wall clock, microseconds since the Unix epoch (0 if set before it).
+pub fn unix_us_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
 impl RunClock {
     pub fn start() -> Self {
-        let unix_us = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_micros() as u64)
-            .unwrap_or(0);
         RunClock {
             start: Instant::now(),
-            unix_us,
+            unix_us: unix_us_now(),
         }
     }
 

@@ -11,7 +11,7 @@ pub mod writer;
 
 use crate::event::{Event, NodeInfo, Start, SCHEMA};
 use crate::tally::Tally;
-use clock::{utc_stamp, RunClock, Watermark};
+use clock::{unix_us_now, utc_stamp, RunClock, Watermark};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,10 +40,6 @@ pub fn main(args: &[String]) -> i32 {
             1
         }
     }
-}
-
-fn now_unix_s() -> u64 {
-    RunClock::start().unix_us / 1_000_000
 }
 
 /// Opens the log for appending; says whether this call created it.
@@ -145,7 +141,7 @@ fn run(mut cfg: cli::Config) -> Result<(), String> {
         if p.as_os_str().is_empty() {
             PathBuf::from(format!(
                 "logs/perseus-{}-{pid}.jsonl",
-                utc_stamp(now_unix_s())
+                utc_stamp(unix_us_now() / 1_000_000)
             ))
         } else {
             p

@@ -156,19 +156,12 @@ impl State {
     }
 
     fn fault(&mut self, f: Fault<'static>) {
-        self.stats.faults += 1;
         let status = match f.exit {
             Some(0) => "applied".to_string(),
             Some(code) => format!("FAILED (exit {code})"),
             None => "noted".to_string(),
         };
-        eprintln!(
-            "# {:.3}s fault {} {}: {status} — {}",
-            f.t_us as f64 / 1e6,
-            f.action,
-            f.node,
-            f.note
-        );
+        self.announce_fault(&f, &status);
         if self.w.file.is_some() {
             Event::Fault(f).write_line(&mut self.buf);
         }
@@ -250,16 +243,21 @@ impl State {
         };
         for line in lines {
             if let Ok(Event::Fault(f)) = Event::parse(&line) {
-                self.stats.faults += 1;
-                eprintln!(
-                    "# {:.3}s fault {} {}: noted — {}",
-                    f.t_us as f64 / 1e6,
-                    f.action,
-                    f.node,
-                    f.note
-                );
+                self.announce_fault(&f, "noted");
             }
         }
+    }
+
+    /// One `#` line on stderr per fault, between the table's rows on a terminal.
+    fn announce_fault(&mut self, f: &Fault<'_>, status: &str) {
+        self.stats.faults += 1;
+        eprintln!(
+            "# {:.3}s fault {} {}: {status} — {}",
+            f.t_us as f64 / 1e6,
+            f.action,
+            f.node,
+            f.note
+        );
     }
 
     fn finish(mut self, stop_us: u64, reason: String) -> Result<Stats, String> {

@@ -1,7 +1,7 @@
 //! Hand-made event logs for the report's tests, written with the library's
 //! own serializer so they are schema 1 to the letter.
 
-use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop, SCHEMA};
+use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop};
 use perseus::report::run::{Finished, Settings};
 use perseus::report::summary::RunSummary;
 
@@ -10,32 +10,16 @@ pub struct Log {
 }
 
 pub fn start(run: &str, nodes: &[&str]) -> Start {
-    Start {
-        t_us: 0,
-        schema: SCHEMA,
-        run: run.into(),
-        unix_us: 1_700_000_000_000_000,
-        tool: "perseus 0.1.0".into(),
-        nodes: nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| NodeInfo {
-                name: n.to_string(),
-                host: "127.0.0.1".into(),
-                port: 3306 + i as u16,
-            })
-            .collect(),
-        conns: 1,
-        user: "root".into(),
-        database: "lily".into(),
-        table: "storage".into(),
-        connect_timeout_ms: 2000,
-        read_timeout_ms: 3000,
-        write_timeout_ms: 3000,
-        reconnect_delay_ms: 10,
-        duration_s: None,
-        schedule: Vec::new(),
-    }
+    let nodes = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| NodeInfo {
+            name: n.to_string(),
+            host: "127.0.0.1".into(),
+            port: 3306 + i as u16,
+        })
+        .collect();
+    Start::with_defaults(run, 1_700_000_000_000_000, nodes, 1)
 }
 
 fn op(
