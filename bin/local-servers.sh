@@ -12,20 +12,14 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/deps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
 
 STATE="${LOCAL_SERVERS_DIR:-$PERSEUS_ROOT/.local-servers}"
 CLUSTER="$(cluster_file)"
 
 usage() {
     sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
-}
-
-install_server() {
-    if ! command -v mariadbd >/dev/null 2>&1 || ! command -v mariadb >/dev/null 2>&1; then
-        need_root
-        say "installing mariadb-server"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null
-    fi
 }
 
 # alive NODE: the recorded PID is still NODE's server. kill -0 alone is not
@@ -101,7 +95,7 @@ main() {
     local cmd="${1:-}" node
     case "$cmd" in
         up)
-            install_server
+            ensure_packages mariadb-server mariadb-client
             [[ -r "$PERSEUS_ROOT/etc/schema.sql" ]] || die "missing $PERSEUS_ROOT/etc/schema.sql"
             while read -r node; do start_node "$node"; done < <(cluster_nodes "$CLUSTER")
             ;;
