@@ -53,6 +53,13 @@ pub fn quiet(program: &str, args: &[&str]) {
 /// comment lines (they carry timestamps) and the packet counters (traffic
 /// changes them), and without any line naming `skip` when given.
 pub fn iptables_rules(netns: Option<&str>, skip: Option<&str>) -> Vec<String> {
+    // Listing loads the filter table: on a fresh machine iptables-save prints
+    // nothing until something has, and a snapshot taken before would then
+    // differ from one taken after any rule came and went.
+    match netns {
+        Some(ns) => ok("ip", &["netns", "exec", ns, "iptables", "-w", "10", "-S"]),
+        None => ok("iptables", &["-w", "10", "-S"]),
+    };
     let text = match netns {
         Some(ns) => ok("ip", &["netns", "exec", ns, "iptables-save"]),
         None => ok("iptables-save", &[]),
