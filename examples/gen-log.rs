@@ -6,7 +6,9 @@
 //! while cut off its operations fail with a server error. Connections are
 //! stamped a little apart, so the log is in channel order, not time order.
 
-use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop};
+use perseus::event::{
+    ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, RunSettings, Start, Stop,
+};
 use std::io::{self, Write};
 
 const NODES: [&str; 3] = ["n1", "n2", "n3"];
@@ -30,19 +32,18 @@ fn main() {
             port: 3306 + i as u16,
         })
         .collect();
-    Event::Start(Start::with_defaults(
-        "bench",
-        1_700_000_000_000_000,
-        nodes,
-        CONNS,
-    ))
-    .write_line(&mut buf);
+    let settings = RunSettings {
+        conns: CONNS,
+        ..RunSettings::default()
+    };
+    Event::Start(Start::new("bench", 1_700_000_000_000_000, nodes, settings)).write_line(&mut buf);
     let workers = NODES.len() as u64 * CONNS as u64;
     let end_us = events * STEP_US;
     let (cut_from, cut_to) = (end_us * 3 / 10, end_us * 6 / 10);
     let mut values = vec![None::<i64>; workers as usize];
     let mut reading = vec![true; workers as usize];
     let mut faults = 0;
+    let (mut operations, mut iterations, mut errors) = (0, 0, 0);
     for i in 0..events.saturating_sub(2) {
         let w = (i % workers) as usize;
         let node = w / CONNS as usize;
@@ -57,6 +58,7 @@ fn main() {
                 note: format!("bin/{action}.sh n1").into(),
                 exit: Some(0),
                 cmd_us: Some(12_000),
+                clock: None,
             })
             .write_line(&mut buf);
             faults += 1;
@@ -80,6 +82,9 @@ fn main() {
             msg: "WSREP has not yet prepared node for application use".into(),
         });
         let ok = !cut;
+        operations += 1;
+        iterations += u64::from(ok && op.is_write());
+        errors += u64::from(!ok);
         if ok {
             if !reading[w] {
                 values[w] = value.flatten();
@@ -111,8 +116,12 @@ fn main() {
     Event::Stop(Stop {
         t_us: end_us,
         reason: "duration".into(),
-        iterations: 0,
-        errors: 0,
+        message: None,
+        iterations,
+        errors,
+        operations: Some(operations),
+        in_flight: Vec::new(),
+        faults_in_flight: Vec::new(),
     })
     .write_line(&mut buf);
     let _ = out.write_all(&buf).and_then(|()| out.flush());

@@ -26,6 +26,15 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(value * scale))
 }
 
+/// Milliseconds as an option would be written: `2s`, `10ms`.
+pub fn show_ms(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +48,7 @@ mod tests {
         assert!(parse("-1").is_err());
         assert!(parse("x").is_err());
         assert!(parse("nan").is_err());
+        assert_eq!(show_ms(300_000), "300s");
+        assert_eq!(show_ms(10), "10ms");
     }
 }

@@ -8,4 +8,6 @@ pub mod duration;
 pub mod event;
 pub mod load;
 pub mod report;
+pub mod settings;
 pub mod tally;
+pub mod text;

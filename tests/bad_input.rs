@@ -122,7 +122,7 @@ fn a_missing_table_or_database_points_at_init_lily() {
 fn help_and_version() {
     let out = run(&["--help"]);
     assert!(out.status.success());
-    assert!(text(&out.stdout).contains("--fault AT:ACTION:NODE"));
+    assert!(text(&out.stdout).contains("--fault AT:ACTION:TARGET"));
     let out = run(&["--version"]);
     assert_eq!(
         text(&out.stdout),

@@ -6,7 +6,7 @@ mod common;
 
 use common::log::{analyze, summary, Log, Scenario};
 use perseus::event::{ErrorKind, OpKind};
-use perseus::report::run::Settings;
+use perseus::report::options::Options;
 use perseus::report::summary::OutageReport;
 
 const S: u64 = 1_000_000;
@@ -38,7 +38,7 @@ fn outage_log() -> Vec<u8> {
 
 #[test]
 fn outages_of_nodes_and_of_the_cluster_to_the_microsecond() {
-    let s = summary(&outage_log(), Settings::default());
+    let s = summary(&outage_log(), Options::default());
     let got: Vec<_> = s.outages.iter().map(outage).collect();
     assert_eq!(
         got,
@@ -56,7 +56,7 @@ fn outages_of_nodes_and_of_the_cluster_to_the_microsecond() {
 
 #[test]
 fn each_outage_lists_the_errors_seen_during_it() {
-    let s = summary(&outage_log(), Settings::default());
+    let s = summary(&outage_log(), Options::default());
     let groups = |i: usize| {
         s.outages[i]
             .errors
@@ -92,7 +92,7 @@ fn the_run_start_and_end_count_as_successes() {
     s.successes("n1", 100 * MS, 7 * S, 100 * MS, &[])
         .successes("n2", 2_500 * MS, 10 * S, 100 * MS, &[])
         .error(9 * S, "n3", ErrorKind::Connect, Some(2003), "refused");
-    let sum = summary(&s.log(&["n1", "n2", "n3"], None), Settings::default());
+    let sum = summary(&s.log(&["n1", "n2", "n3"], None), Options::default());
     // No stop event: the run ends at the last event, 10 s.
     assert_eq!(sum.end_us, 10 * S);
     assert_eq!(sum.stop_reason, None);
@@ -110,9 +110,9 @@ fn the_run_start_and_end_count_as_successes() {
 
 #[test]
 fn gap_option_changes_what_counts_as_an_outage() {
-    let settings = Settings {
+    let settings = Options {
         gap_us: 1_600 * MS,
-        ..Settings::default()
+        ..Options::default()
     };
     let s = summary(&outage_log(), settings);
     let got: Vec<_> = s.outages.iter().map(outage).collect();
@@ -149,10 +149,10 @@ fn fault_log() -> Vec<u8> {
     s.log(&["n1", "n2", "n3"], Some(end))
 }
 
-fn fault_settings() -> Settings {
-    Settings {
+fn fault_settings() -> Options {
+    Options {
         steady_us: 2 * S,
-        ..Settings::default()
+        ..Options::default()
     }
 }
 
@@ -194,17 +194,20 @@ fn settle_downtime_and_partial_downtime_after_each_fault() {
 }
 
 #[test]
-fn latency_around_a_fault_covers_f_to_f_plus_settle() {
+fn latency_around_a_fault_covers_f_to_f_plus_settle_or_steady() {
     let s = summary(&fault_log(), fault_settings());
     let stats = |f: usize| {
         s.faults[f]
             .latency
+            .as_ref()
+            .expect("a window")
             .nodes
             .iter()
             .map(|l| (l.count, l.p50_us, l.p99_us, l.max_us))
             .collect::<Vec<_>>()
     };
-    // Latency = t / 100 ms: [5.05, 7.3) holds n2 at 5.1, 5.2 and n3 at 5.1..=6.0, 7.1, 7.2.
+    // Latency = t / 100 ms. Settled after 2.25 s, more than steady (2 s):
+    // [5.05, 7.3) holds n2 at 5.1, 5.2 and n3 at 5.1..=6.0, 7.1, 7.2.
     assert_eq!(
         stats(0),
         vec![
@@ -213,19 +216,30 @@ fn latency_around_a_fault_covers_f_to_f_plus_settle() {
             (12, Some(56), Some(72), Some(72)),
         ]
     );
-    assert_eq!(s.faults[0].latency_until_us, 7_300 * MS);
-    // [11.55, 12.5): n1 at 12.0..=12.4, n3 at 11.6..=12.4.
+    assert_eq!(s.faults[0].latency_until_us, Some(7_300 * MS));
+    // Settled after 0.95 s, less than steady: [11.55, 13.55) holds n1 at
+    // 12.0..=13.5, n2 at 12.5..=13.5, n3 at 11.6..=13.5.
     assert_eq!(
         stats(1),
         vec![
-            (5, Some(122), Some(124), Some(124)),
-            (0, None, None, None),
-            (9, Some(120), Some(124), Some(124)),
+            (16, Some(127), Some(135), Some(135)),
+            (11, Some(130), Some(135), Some(135)),
+            (20, Some(125), Some(135), Some(135)),
         ]
     );
-    // Never settled: [18.5, 28.5), only n1 (18.5..=20.0) serves.
+    assert_eq!(s.faults[1].latency_until_us, Some(13_550 * MS));
+    // Settled at once: still the 2 s after it, [16, 18): n1 and n2 16.0..=17.9.
+    assert_eq!(
+        stats(2),
+        vec![
+            (20, Some(169), Some(179), Some(179)),
+            (20, Some(169), Some(179), Some(179)),
+            (0, None, None, None),
+        ]
+    );
+    // Never settled: to the run's end (within 60 s), only n1 (18.5..=20.0) serves.
     assert_eq!(stats(3)[0], (16, Some(192), Some(200), Some(200)));
-    assert_eq!(s.faults[3].latency_until_us, 28_500 * MS);
+    assert_eq!(s.faults[3].latency_until_us, Some(20 * S));
 }
 
 #[test]
@@ -237,7 +251,7 @@ fn overall_latency_quantiles_on_known_values() {
     log.success(200 * MS, "n2", 1_000_000);
     log.success(201 * MS, "n2", 1_000);
     log.stop(300 * MS);
-    let s = summary(&log.bytes, Settings::default());
+    let s = summary(&log.bytes, Options::default());
     let n1 = &s.latency.nodes[0];
     assert_eq!(
         (n1.count, n1.p50_us, n1.p99_us, n1.max_us),
@@ -255,7 +269,7 @@ fn overall_latency_quantiles_on_known_values() {
 
 #[test]
 fn consistency_finds_lost_writes_and_unexpected_values() {
-    let mut log = Log::new(&["n1"]);
+    let mut log = Log::new(&["n1", "n2"]);
     let k = "k1";
     log.read(1, "n1", k, None) // line 2
         .write(2, "n1", k, OpKind::Insert, 0) // 3
@@ -272,9 +286,9 @@ fn consistency_finds_lost_writes_and_unexpected_values() {
         .read(13, "n1", k, None) // 14: lost_write (expected 7, set by line 13)
         .raw(r#"{"ev":"op","t_us":14,"node":"n1","conn":0,"key":"k1","op":"update","ok":false,"lat_us":1,"value":3,"err":{"kind":"server","code":1213,"msg":"deadlock"}}"#) // 15
         .read(15, "n1", k, None) // 16: fine: the failed write was not applied
-        .read(16, "n1", "k2", Some(5)) // 17: unexpected: never written
+        .read(16, "n2", "k2", Some(5)) // 17: unexpected: never written
         .stop(20);
-    let s = summary(&log.bytes, Settings::default());
+    let s = summary(&log.bytes, Options::default());
     let got: Vec<_> = s
         .anomalies
         .iter()
@@ -320,7 +334,7 @@ fn a_clean_run_has_no_anomalies() {
         }
     }
     log.stop(100);
-    let s = summary(&log.bytes, Settings::default());
+    let s = summary(&log.bytes, Options::default());
     assert!(s.anomalies.is_empty(), "{:?}", s.anomalies);
     assert_eq!(s.anomalies_total, 0);
     assert_eq!(s.iterations, 102);
@@ -328,10 +342,10 @@ fn a_clean_run_has_no_anomalies() {
 
 #[test]
 fn table_counts_successes_and_errors_per_second_up_to_the_last_full_second() {
-    let settings = Settings {
+    let settings = Options {
         error_columns: true,
         table_only: true,
-        ..Settings::default()
+        ..Options::default()
     };
     let runs = analyze(&outage_log(), settings);
     let table = runs[0].table();
@@ -358,7 +372,7 @@ fn a_start_event_in_the_middle_begins_a_new_run() {
     second.success(1_500 * MS, "y", 20);
     let mut bytes = log.bytes.clone();
     bytes.extend_from_slice(&second.bytes);
-    let runs = analyze(&bytes, Settings::default());
+    let runs = analyze(&bytes, Options::default());
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0].table(), "# second\ttotal\tn1\n1\t1\t1\n2\t0\t0\n");
     assert_eq!(

@@ -9,8 +9,8 @@ mod common;
 
 use common::log::{Log, Scenario};
 use perseus::event::{ErrorKind, Event, OpKind};
-use perseus::report::run::Settings;
-use perseus::report::view::{self, Counted};
+use perseus::report::options::Options;
+use perseus::report::table_scan::{self as view, Counted};
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
 struct Rng(u64);
@@ -118,10 +118,10 @@ fn mutated_logs_give_a_result_or_a_clean_error() {
     let (mut ok, mut bad) = (0, 0);
     for round in 0..3000 {
         let input = mutate(&mut rng, &seeds[round % seeds.len()]);
-        let settings = Settings {
+        let settings = Options {
             table_only: round % 5 == 0,
             error_columns: round % 3 == 0,
-            ..Settings::default()
+            ..Options::default()
         };
         let mut tables = 0usize;
         let result = perseus::report::analyze(
@@ -158,6 +158,8 @@ fn fast_path_agrees(input: &[u8]) {
             let want = Counted {
                 t_us: op.t_us,
                 node: op.node.clone(),
+                conn: op.conn,
+                key: op.key.clone(),
                 success: op.is_success(),
                 failed: !op.ok,
             };

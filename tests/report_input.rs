@@ -34,7 +34,7 @@ fn good() -> Log {
     log
 }
 
-const OP: &str = r#"{"ev":"op","t_us":300000,"node":"n1","conn":0,"key":"k","op":"update","ok":true,"lat_us":5,"value":1}"#;
+const OP: &str = r#"{"ev":"op","t_us":300000,"node":"n1","conn":0,"key":"k-n1","op":"update","ok":true,"lat_us":5,"value":1}"#;
 
 /// Writes the log to a file and runs the report on it.
 fn on_file(name: &str, bytes: &[u8], extra: &[&str]) -> (Output, String) {
@@ -92,8 +92,21 @@ fn each_kind_of_bad_input_names_file_and_line() {
     log.success(9_000_000, "n1", 1).success(1_000_000, "n2", 1);
     assert_bad("too-late", &log.bytes, 5, "reorder window");
     let mut log = good();
-    log.raw(r#"{"ev":"fault","t_us":1,"action":"kill","node":"n7"}"#);
-    assert_bad("fault-node", &log.bytes, 4, "fault event names node \"n7\"");
+    log.raw(&OP.replace("\"conn\":0", "\"conn\":1"));
+    assert_bad(
+        "conn",
+        &log.bytes,
+        4,
+        "names conn 1, but the start event has 1",
+    );
+    let mut log = good();
+    log.raw(&OP.replace("\"key\":\"k-n1\"", "\"key\":\"other\""));
+    assert_bad(
+        "key",
+        &log.bytes,
+        4,
+        "names key \"other\", but that connection's key is \"k-n1\"",
+    );
     let (out, path) = on_file("empty", b"", &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains(&format!("{path}: no start event")));
@@ -108,7 +121,7 @@ fn a_torn_last_line_is_a_warning_and_the_report_goes_on() {
     bytes.extend_from_slice(&OP.as_bytes()[..40]);
     let (out, path) = on_file("torn", &bytes, &["--table"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains(&format!("{path}:4: warning: torn last line")));
+    assert!(text(&out.stderr).contains(&format!("{path}:4: warning: torn line ignored")));
     assert_eq!(
         text(&out.stdout),
         "# second\ttotal\tn1\tn2\n",
@@ -192,9 +205,9 @@ fn several_runs_on_stdin_and_the_json_keys() {
     assert_eq!(b["latency"]["nodes"][0]["p50_us"], 7);
     let md = report(&["--markdown", "-"], &both);
     let md = text(&md.stdout);
-    assert!(md.contains("| run | database | isolate downtime |"), "{md}");
-    assert!(md.contains("| a | unknown | – |"), "{md}");
-    assert!(md.contains("| b | unknown | – |"), "{md}");
+    assert!(md.contains("| run | database | cut: downtime |"), "{md}");
+    assert!(md.contains("| a | unknown | - |"), "{md}");
+    assert!(md.contains("| b | unknown | - |"), "{md}");
 }
 
 #[test]

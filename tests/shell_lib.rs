@@ -1,7 +1,7 @@
 //! Pieces of bin/'s shell scripts that need neither root nor a lab: the
 //! policy-rc.d guard of bin/lib/lab-install.sh (pointed at a scratch path),
-//! bin/lib/lab-proc.sh's mark check on a large environment, the clamp of a
-//! hand-appended fault time in bin/lib/faultlog.sh, and bin/local-servers.sh
+//! bin/lib/lab-proc.sh's mark check on a large environment, the stamp of a
+//! hand-appended fault in bin/lib/faultlog.sh, and bin/local-servers.sh
 //! telling its own server from a stranger that got its PID. Fast; every test
 //! has its own scratch directory.
 
@@ -184,17 +184,26 @@ if lab_alive n1 mariadbd; then echo "another lab's"; fi
 }
 
 #[test]
-fn fault_time_before_the_start_is_clamped_to_zero() {
+fn a_fault_by_hand_is_stamped_on_the_runs_monotonic_clock_else_the_wall_clock() {
     let dir = Scratch::new("faultlog");
     let log = dir.path("events.jsonl");
     std::fs::write(&log, "").unwrap();
-    // A start an hour ahead of the clock: as if the clock stepped back.
-    let body = r#"
-faultlog_append "$1" "$(($(date +%s%6N) + 3600000000))" isolate n1 'by hand'
-faultlog_append "$1" "$(($(date +%s%6N) - 5000000))" rejoin n1 'by hand'
-"#;
-    let out = bash(&["common", "faultlog"], body, &[log.to_str().unwrap()]);
-    assert!(out.status.success());
+    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    let boot = boot.trim();
+    // Same boot, run started 2 s ago on CLOCK_MONOTONIC (read as root), and
+    // a wall clock set an hour off: the stamp follows the monotonic clock.
+    // Then another boot (another host): the wall clock, an hour behind the
+    // start (clamped, and said) or 5 s after it.
+    let body = format!(
+        r#"
+mono=$(awk '/^now at/ {{printf "%d", $3/1000; exit}}' /proc/timer_list)
+faultlog_append "$1" "{{\"unix_us\":$(($(date +%s%6N) + 3600000000)),\"mono_us\":$((mono - 2000000)),\"boot_id\":\"{boot}\"}}" isolate n1 'by hand'
+faultlog_append "$1" "{{\"unix_us\":$(($(date +%s%6N) + 3600000000)),\"mono_us\":1,\"boot_id\":\"another\"}}" rejoin n1 'by hand'
+faultlog_append "$1" "{{\"unix_us\":$(($(date +%s%6N) - 5000000))}}" kill n2 'by hand'
+"#
+    );
+    let out = bash(&["common", "faultlog"], &body, &[log.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
         err.contains("behind the log's start") && err.contains("t_us 0"),
@@ -210,9 +219,18 @@ faultlog_append "$1" "$(($(date +%s%6N) - 5000000))" rejoin n1 'by hand'
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines[0]["t_us"], 0);
-    assert_eq!(lines[0]["action"], "isolate");
-    let t = lines[1]["t_us"].as_u64().unwrap();
+    let stamp = |i: usize| {
+        (
+            lines[i]["t_us"].as_u64().unwrap(),
+            lines[i]["clock"].as_str().unwrap().to_string(),
+        )
+    };
+    let (t, clock) = stamp(0);
+    assert_eq!(clock, "monotonic");
+    assert!((2_000_000..3_000_000).contains(&t), "{t}");
+    assert_eq!(stamp(1), (0, "wall-behind".to_string()));
+    let (t, clock) = stamp(2);
+    assert_eq!(clock, "wall");
     assert!((5_000_000..15_000_000).contains(&t), "{t}");
 }
 

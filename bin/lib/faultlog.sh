@@ -1,37 +1,72 @@
 # shellcheck shell=bash
 # Fault events appended by hand to a running perseus log (docs/event-log.md).
 # Needs bin/lib/common.sh sourced first.
+#
+# A fault is stamped on the run's own clock when it can be: perseus records
+# in its start event where its zero lies on CLOCK_MONOTONIC (mono_us) and the
+# boot that clock belongs to (boot_id). On the same host and boot, this
+# script reads CLOCK_MONOTONIC from /proc/timer_list (root only) and the
+# stamp is exact, whatever the wall clock does. Otherwise (another host, an
+# older log, no root) it falls back to the wall clock, and says so in the
+# event's `clock` field, which the report shows.
 
-# faultlog_start_us FILE: unix_us of the LAST start event in FILE (a log can
-# hold several runs, and times are counted from the one running now).
+# faultlog_start FILE: the LAST start event in FILE, as one JSON line (a log
+# can hold several runs, and times are counted from the one running now).
 # Dies with a clear message when FILE is missing, unreadable or has no start.
-faultlog_start_us() {
+faultlog_start() {
     local file="$1" start
     need_cmd jq
     [[ -f "$file" && -r "$file" ]] || die "log $file: missing or unreadable (give the log of a running perseus)"
     # grep narrows the search to candidate lines fast; jq then checks each is
     # really a start event and skips a line perseus is still writing.
     start="$(grep -F '"ev":"start"' "$file" \
-        | jq -R 'fromjson? | select(.ev == "start") | .unix_us | numbers' 2>/dev/null \
+        | jq -c -R 'fromjson? | select(.ev == "start" and (.unix_us | type) == "number")
+            | {unix_us, mono_us, boot_id}' 2>/dev/null \
         | tail -n 1)" || true
-    [[ "$start" =~ ^[0-9]+$ ]] || die "log $file: no start event with unix_us (is it a perseus log?)"
+    [[ -n "$start" ]] || die "log $file: no start event with unix_us (is it a perseus log?)"
     printf '%s\n' "$start"
 }
 
-# faultlog_append FILE START_US ACTION NODE NOTE: append one fault event,
-# stamped now relative to START_US, as one whole line in a single write
+# faultlog_mono_us: CLOCK_MONOTONIC in microseconds, or nothing when it
+# cannot be read (not root, no /proc/timer_list).
+faultlog_mono_us() {
+    awk '/^now at [0-9]+ nsecs/ { printf "%d\n", $3 / 1000; exit }' /proc/timer_list 2>/dev/null || true
+}
+
+# faultlog_stamp START: "T_US CLOCK" for now, relative to START (as
+# faultlog_start prints it).
+faultlog_stamp() {
+    local start="$1" mono boot unix_us now t_us
+    mono="$(jq -r '.mono_us // empty' <<<"$start")"
+    boot="$(jq -r '.boot_id // empty' <<<"$start")"
+    if [[ -n "$mono" && "$boot" == "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ]]; then
+        now="$(faultlog_mono_us)"
+        if [[ "$now" =~ ^[0-9]+$ ]] && ((now >= mono)); then
+            printf '%s monotonic\n' "$((now - mono))"
+            return
+        fi
+    fi
+    unix_us="$(jq -r '.unix_us' <<<"$start")"
+    now="$(date +%s%6N)"
+    t_us=$((now - unix_us))
+    # The wall clock stepped back since the start (NTP, say): a negative
+    # time cannot be logged, so the fault goes at 0 and says why.
+    if ((t_us < 0)); then
+        say "the wall clock is $((-t_us)) us behind the log's start (stepped back?): noting the fault at t_us 0"
+        printf '0 wall-behind\n'
+        return
+    fi
+    printf '%s wall\n' "$t_us"
+}
+
+# faultlog_append FILE START ACTION NODE NOTE: append one fault event,
+# stamped now (see faultlog_stamp), as one whole line in a single write
 # (perseus opens its log with O_APPEND, so whole lines never interleave).
 faultlog_append() {
-    local file="$1" start_us="$2" action="$3" node="$4" note="$5" now t_us line
-    now="$(date +%s%6N)"
-    t_us=$((now - start_us))
-    # The wall clock stepped back since the start (NTP, say): a negative time
-    # would make the report reject the whole log, so the fault goes at 0.
-    if ((t_us < 0)); then
-        say "the clock is $((-t_us)) us behind the log's start (stepped back?): noting the $action of $node at t_us 0"
-        t_us=0
-    fi
-    line="$(jq -nc --argjson t "$t_us" --arg a "$action" --arg n "$node" --arg note "$note" \
-        '{ev: "fault", t_us: $t, action: $a, node: $n, note: $note, exit: 0}')"
+    local file="$1" start="$2" action="$3" node="$4" note="$5" stamp line
+    stamp="$(faultlog_stamp "$start")"
+    line="$(jq -nc --argjson t "${stamp% *}" --arg clock "${stamp#* }" --arg a "$action" \
+        --arg n "$node" --arg note "$note" \
+        '{ev: "fault", t_us: $t, action: $a, node: $n, note: $note, exit: 0, clock: $clock}')"
     printf '%s\n' "$line" >>"$file"
 }

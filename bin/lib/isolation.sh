@@ -52,9 +52,9 @@ isolation_checks() {
     need_cmd iptables
     need_cmd jq
     cluster_field "$CLUSTER" "$NODE" .host >/dev/null
-    START_US=""
+    LOG_START=""
     if [[ -n "$LOG" ]]; then
-        START_US="$(faultlog_start_us "$LOG")"
+        LOG_START="$(faultlog_start "$LOG")"
     fi
 }
 
@@ -65,5 +65,5 @@ chain_exists() {
 
 # log_fault ACTION: the --log event, when asked for.
 log_fault() {
-    [[ -z "$LOG" ]] || faultlog_append "$LOG" "$START_US" "$1" "$NODE" "bin/$(basename "$0") (by hand)"
+    [[ -z "$LOG" ]] || faultlog_append "$LOG" "$LOG_START" "$1" "$NODE" "bin/$(basename "$0") (by hand)"
 }

@@ -1,32 +1,38 @@
-//! perseus's command line: options → a checked Config, or a message.
+//! perseus's command line: options → a checked [`Config`], or a message that
+//! names the option at fault. Defaults come from [`RunSettings::default`].
 
-use super::schedule::{self, ScheduledFault};
+use super::fault_spec::{self, ScheduledFault};
+use super::mysql::check_identifier;
 use crate::cluster::{self, NodeSpec};
 use crate::duration;
-use getopts::Options;
+use crate::event::{RunSettings, Seconds};
+use getopts::{Matches, Options};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub const DEFAULT_CLUSTER: &str = "etc/tidb-cluster.json";
+
 pub struct Config {
     pub cluster_path: PathBuf,
     pub nodes: Vec<NodeSpec>,
-    /// None: `--no-log` (for benchmarks only).
+    /// None: `--no-log` (benchmarks only); an empty path: the default name.
     pub log: Option<PathBuf>,
-    pub duration: Option<Duration>,
-    pub user: String,
     pub password: Option<String>,
-    pub database: String,
-    pub table: String,
-    pub conns: u32,
-    pub connect_timeout: Duration,
-    pub read_timeout: Duration,
-    pub write_timeout: Duration,
-    pub reconnect_delay: Duration,
+    /// Error columns in the live table.
     pub errors: bool,
     pub faults: Vec<ScheduledFault>,
     pub fault_commands: BTreeMap<String, Vec<String>>,
-    pub fault_timeout: Duration,
+    /// Everything the start event records.
+    pub settings: RunSettings,
+}
+
+impl Config {
+    pub fn duration(&self) -> Option<Duration> {
+        self.settings
+            .duration_s
+            .map(|s| Duration::from_secs_f64(s.0))
+    }
 }
 
 pub enum Parsed {
@@ -36,11 +42,13 @@ pub enum Parsed {
 }
 
 fn options() -> Options {
+    let d = RunSettings::default();
+    let ms = |v: u64| duration::show_ms(v);
     let mut o = Options::new();
     o.optopt(
         "",
         "cluster",
-        "cluster file (default etc/tidb-cluster.json)",
+        &format!("cluster file (default {DEFAULT_CLUSTER})"),
         "FILE",
     );
     o.optopt(
@@ -52,7 +60,7 @@ fn options() -> Options {
     o.optopt(
         "",
         "log",
-        "event log to append to (default logs/perseus-DATE-TIME.jsonl)",
+        "event log to append to (default logs/perseus-DATE-TIME-PID.jsonl)",
         "FILE",
     );
     o.optflag("", "no-log", "write no event log (benchmarks only)");
@@ -60,12 +68,15 @@ fn options() -> Options {
         "",
         "duration",
         "stop after this long (default: until Ctrl-C)",
-        "SECS",
+        "DUR",
     );
     o.optopt(
         "",
         "user",
-        "database user (default root); password from MYSQL_PWD",
+        &format!(
+            "database user (default {}); password from MYSQL_PWD",
+            d.user
+        ),
         "NAME",
     );
     o.optopt(
@@ -74,51 +85,64 @@ fn options() -> Options {
         "read the password from this file's first line",
         "FILE",
     );
-    o.optopt("", "database", "database (default lily)", "NAME");
-    o.optopt("", "table", "table (default storage)", "NAME");
-    o.optopt("", "conns", "connections per node (default 1)", "N");
     o.optopt(
         "",
-        "connect-timeout",
-        "connect timeout (default 2s)",
-        "SECS",
+        "database",
+        &format!("database (default {})", d.database),
+        "NAME",
     );
+    o.optopt("", "table", &format!("table (default {})", d.table), "NAME");
     o.optopt(
         "",
-        "read-timeout",
-        "socket read timeout (default 3s)",
-        "SECS",
+        "conns",
+        &format!("connections per node (default {})", d.conns),
+        "N",
     );
-    o.optopt(
-        "",
-        "write-timeout",
-        "socket write timeout (default 3s)",
-        "SECS",
-    );
-    o.optopt(
-        "",
-        "reconnect-delay",
-        "pause after a failed operation (default 10ms)",
-        "SECS",
-    );
+    let timeouts = [
+        ("connect-timeout", "connect timeout", d.connect_timeout_ms),
+        ("read-timeout", "socket read timeout", d.read_timeout_ms),
+        ("write-timeout", "socket write timeout", d.write_timeout_ms),
+        (
+            "reconnect-delay",
+            "pause after a failed operation",
+            d.reconnect_delay_ms,
+        ),
+    ];
+    for (name, what, default) in timeouts {
+        o.optopt(
+            "",
+            name,
+            &format!("{what} (default {})", ms(default)),
+            "DUR",
+        );
+    }
     o.optflag("", "errors", "add per-node error columns to the table");
     o.optmulti(
         "",
         "fault",
         "apply a fault at time AT (repeatable)",
-        "AT:ACTION:NODE",
+        "AT:ACTION:TARGET",
     );
     o.optmulti(
         "",
         "fault-cmd",
-        "command for a fault action; the node is appended",
+        "command for a fault action; the action's argument and the target are appended",
         "ACTION=COMMAND",
     );
     o.optopt(
         "",
         "fault-timeout",
-        "kill a fault command after this long (default 300s)",
-        "SECS",
+        &format!(
+            "kill a fault command after this long (default {})",
+            ms(d.fault_timeout_ms)
+        ),
+        "DUR",
+    );
+    o.optopt(
+        "",
+        "label",
+        "a name for the run, recorded in its start event",
+        "TEXT",
     );
     o.optflag("h", "help", "print this help");
     o.optflag("V", "version", "print the version");
@@ -129,23 +153,22 @@ pub fn usage() -> String {
     let brief = "Usage: perseus [options]\n\n\
         Loads every node of a MySQL-protocol cluster with one read-then-write loop per\n\
         connection, prints successful iterations per second and node, and logs every\n\
-        operation and error as JSON lines (docs/event-log.md).";
+        operation and error as JSON lines (docs/event-log.md).\n\
+        Durations: 20 (seconds), 1.5s, 250ms, 2m.";
     options().usage(brief)
 }
 
-fn secs(m: &getopts::Matches, name: &str, default: Duration) -> Result<Duration, String> {
-    match m.opt_str(name) {
-        None => Ok(default),
-        Some(v) => duration::parse(&v).map_err(|e| format!("--{name}: {e}")),
+/// An option's duration in whole milliseconds, or its default.
+fn ms_option(m: &Matches, name: &str, default: u64, zero_ok: bool) -> Result<u64, String> {
+    let Some(text) = m.opt_str(name) else {
+        return Ok(default);
+    };
+    let d = duration::parse(&text).map_err(|e| format!("--{name}: {e}"))?;
+    let ms = d.as_millis() as u64;
+    if ms == 0 && !zero_ok {
+        return Err(format!("--{name} must be at least 1ms"));
     }
-}
-
-fn positive(d: Duration, name: &str) -> Result<Duration, String> {
-    if d.is_zero() {
-        Err(format!("--{name} must be more than 0"))
-    } else {
-        Ok(d)
-    }
+    Ok(ms)
 }
 
 /// `env_password` is MYSQL_PWD, passed in so tests need not touch the environment.
@@ -157,10 +180,7 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         return Ok(Parsed::Info(usage()));
     }
     if m.opt_present("version") {
-        return Ok(Parsed::Info(format!(
-            "perseus {}\n",
-            env!("CARGO_PKG_VERSION")
-        )));
+        return Ok(Parsed::Info(format!("{}\n", crate::event::tool_name())));
     }
     if let Some(extra) = m.free.first() {
         return Err(format!(
@@ -169,25 +189,20 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
     }
     let cluster_path = PathBuf::from(
         m.opt_str("cluster")
-            .unwrap_or_else(|| "etc/tidb-cluster.json".into()),
+            .unwrap_or_else(|| DEFAULT_CLUSTER.into()),
     );
     let all_nodes = cluster::load(&cluster_path)?;
-    let mut nodes = all_nodes.clone();
-    if let Some(list) = m.opt_str("nodes") {
-        let names: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
-        nodes = cluster::select(&nodes, &names, &cluster_path.display().to_string())?;
-    }
+    let nodes = match m.opt_str("nodes") {
+        None => all_nodes.clone(),
+        Some(list) => {
+            let names: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
+            cluster::select(&all_nodes, &names, &cluster_path.display().to_string())?
+        }
+    };
     let log = match (m.opt_present("no-log"), m.opt_str("log")) {
         (true, Some(_)) => return Err("--log and --no-log exclude each other".into()),
         (true, None) => None,
         (false, path) => Some(path.map(PathBuf::from).unwrap_or_default()),
-    };
-    let duration = match m.opt_str("duration") {
-        None => None,
-        Some(v) => Some(positive(
-            duration::parse(&v).map_err(|e| format!("--duration: {e}"))?,
-            "duration",
-        )?),
     };
     let password = match m.opt_str("password-file") {
         Some(path) => {
@@ -197,38 +212,103 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         }
         None => env_password,
     };
-    let database = m.opt_str("database").unwrap_or_else(|| "lily".into());
-    let table = m.opt_str("table").unwrap_or_else(|| "storage".into());
-    super::db::check_identifier("--database", &database)?;
-    super::db::check_identifier("--table", &table)?;
+    let settings = settings(&m)?;
+    let fault_commands = fault_commands(&m)?;
+    let faults = faults(&m, &all_nodes, &nodes, &fault_commands, &cluster_path)?;
+    Ok(Parsed::Run(Box::new(Config {
+        cluster_path,
+        nodes,
+        log,
+        password,
+        errors: m.opt_present("errors"),
+        settings: RunSettings {
+            schedule: faults.iter().map(ScheduledFault::spec).collect(),
+            ..settings
+        },
+        faults,
+        fault_commands,
+    })))
+}
+
+/// The recorded settings, from the options over the defaults.
+fn settings(m: &Matches) -> Result<RunSettings, String> {
+    let d = RunSettings::default();
+    let database = m.opt_str("database").unwrap_or(d.database);
+    let table = m.opt_str("table").unwrap_or(d.table);
+    check_identifier("--database", &database)?;
+    check_identifier("--table", &table)?;
     let conns = match m.opt_str("conns") {
-        None => 1,
+        None => d.conns,
         Some(v) => v
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=256).contains(n))
             .ok_or_else(|| format!("--conns '{v}': expected a whole number from 1 to 256"))?,
     };
-    // No default commands: a fault must act on the node's host (or its
-    // namespace), which only the user or the lab knows how to reach.
-    let mut fault_commands = BTreeMap::new();
-    let file = cluster_path.display().to_string();
-    for spec in m.opt_strs("fault-cmd") {
-        let (action, words) = schedule::parse_command(&spec)?;
-        fault_commands.insert(action, words);
+    let duration_s = match m.opt_str("duration") {
+        None => None,
+        Some(v) => {
+            let d = duration::parse(&v).map_err(|e| format!("--duration: {e}"))?;
+            if d < Duration::from_millis(1) {
+                return Err("--duration must be at least 1ms".into());
+            }
+            Some(Seconds(d.as_secs_f64()))
+        }
+    };
+    let label = m.opt_str("label");
+    if label
+        .as_deref()
+        .is_some_and(|l| l.chars().any(char::is_control))
+    {
+        return Err("--label must be one line of text".into());
     }
+    Ok(RunSettings {
+        conns,
+        user: m.opt_str("user").unwrap_or(d.user),
+        database,
+        table,
+        connect_timeout_ms: ms_option(m, "connect-timeout", d.connect_timeout_ms, false)?,
+        read_timeout_ms: ms_option(m, "read-timeout", d.read_timeout_ms, false)?,
+        write_timeout_ms: ms_option(m, "write-timeout", d.write_timeout_ms, false)?,
+        reconnect_delay_ms: ms_option(m, "reconnect-delay", d.reconnect_delay_ms, true)?,
+        fault_timeout_ms: ms_option(m, "fault-timeout", d.fault_timeout_ms, false)?,
+        duration_s,
+        schedule: Vec::new(),
+        label,
+    })
+}
+
+// No default commands: a fault must act on the node's host (or its
+// namespace), which only the user or the lab knows how to reach.
+fn fault_commands(m: &Matches) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let mut commands = BTreeMap::new();
+    for spec in m.opt_strs("fault-cmd") {
+        let (action, words) = fault_spec::parse_command(&spec)?;
+        commands.insert(action, words);
+    }
+    Ok(commands)
+}
+
+fn faults(
+    m: &Matches,
+    all_nodes: &[NodeSpec],
+    measured: &[NodeSpec],
+    commands: &BTreeMap<String, Vec<String>>,
+    cluster_path: &std::path::Path,
+) -> Result<Vec<ScheduledFault>, String> {
+    let file = cluster_path.display().to_string();
     let mut faults = Vec::new();
     for spec in m.opt_strs("fault") {
-        let fault = schedule::parse_fault(&spec)?;
-        cluster::select(&all_nodes, std::slice::from_ref(&fault.node), &file)
+        let fault = fault_spec::parse_fault(&spec)?;
+        cluster::select(all_nodes, std::slice::from_ref(&fault.target), &file)
             .map_err(|e| format!("--fault '{spec}': {e}"))?;
-        if !nodes.iter().any(|n| n.name == fault.node) {
+        if !measured.iter().any(|n| n.name == fault.target) {
             return Err(format!(
                 "--fault '{spec}': node {} is not among the nodes measured (--nodes); faults must name a measured node",
-                fault.node
+                fault.target
             ));
         }
-        if !fault_commands.contains_key(&fault.action) {
+        if !commands.contains_key(&fault.action) {
             return Err(format!(
                 "--fault '{spec}': no command for action '{}'; give one with --fault-cmd '{}=COMMAND'",
                 fault.action, fault.action
@@ -236,35 +316,5 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         }
         faults.push(fault);
     }
-    Ok(Parsed::Run(Box::new(Config {
-        cluster_path,
-        nodes,
-        log,
-        duration,
-        user: m.opt_str("user").unwrap_or_else(|| "root".into()),
-        password,
-        database,
-        table,
-        conns,
-        connect_timeout: positive(
-            secs(&m, "connect-timeout", Duration::from_secs(2))?,
-            "connect-timeout",
-        )?,
-        read_timeout: positive(
-            secs(&m, "read-timeout", Duration::from_secs(3))?,
-            "read-timeout",
-        )?,
-        write_timeout: positive(
-            secs(&m, "write-timeout", Duration::from_secs(3))?,
-            "write-timeout",
-        )?,
-        reconnect_delay: secs(&m, "reconnect-delay", Duration::from_millis(10))?,
-        errors: m.opt_present("errors"),
-        faults,
-        fault_commands,
-        fault_timeout: positive(
-            secs(&m, "fault-timeout", Duration::from_secs(300))?,
-            "fault-timeout",
-        )?,
-    })))
+    Ok(faults)
 }

@@ -1,13 +1,63 @@
-//! The run's clock, and the watermark that tells the printer when every event
-//! of a second has reached it.
+//! The run's clock: microseconds since the run started, read from
+//! CLOCK_MONOTONIC, one clock for every process on the host. The start event
+//! records where the run's zero lies on it (`mono_us`) and the boot it
+//! belongs to, so a fault appended by another process on this host is
+//! stamped on the same clock (bin/lib/faultlog.sh). Also the wall clock and
+//! the UTC stamps used in names.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Microseconds since the run started, from a monotonic clock.
+/// Something that tells the run's time; tests use a clock they move by hand.
+pub trait Clock: Send + Sync {
+    /// Microseconds since the run started.
+    fn now_us(&self) -> u64;
+}
+
 pub struct RunClock {
-    start: Instant,
+    start_ns: u64,
+    /// Wall clock at the start, microseconds since the Unix epoch.
     pub unix_us: u64,
+    /// CLOCK_MONOTONIC at the start, microseconds.
+    pub mono_us: u64,
+}
+
+impl RunClock {
+    pub fn start() -> Self {
+        let start_ns = monotonic_ns();
+        RunClock {
+            start_ns,
+            unix_us: unix_us_now(),
+            mono_us: start_ns / 1_000,
+        }
+    }
+}
+
+impl Clock for RunClock {
+    fn now_us(&self) -> u64 {
+        monotonic_ns().saturating_sub(self.start_ns) / 1_000
+    }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through a valid pointer; for
+    // CLOCK_MONOTONIC it cannot fail on Linux (and ts stays 0 if it did).
+    unsafe {
+        libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts);
+    }
+    (ts.tv_sec as u64).saturating_mul(1_000_000_000) + ts.tv_nsec as u64
+}
+
+/// The kernel's boot id: monotonic readings compare only within one boot.
+pub fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// The wall clock, microseconds since the Unix epoch (0 if set before it).
@@ -16,51 +66,6 @@ pub fn unix_us_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0)
-}
-
-impl RunClock {
-    pub fn start() -> Self {
-        RunClock {
-            start: Instant::now(),
-            unix_us: unix_us_now(),
-        }
-    }
-
-    pub fn now_us(&self) -> u64 {
-        self.start.elapsed().as_micros() as u64
-    }
-}
-
-const IDLE: u64 = u64::MAX;
-
-/// One slot per worker holding a lower bound of the time stamp of the event
-/// it is about to send, or IDLE. A worker stores the bound *before* reading
-/// the clock for the stamp, so when the printer has read the clock (C) and
-/// then sees every slot IDLE or above N, any event stamped at or before N is
-/// already in the channel (monotonic clocks agree across threads).
-pub struct Watermark {
-    slots: Vec<AtomicU64>,
-}
-
-impl Watermark {
-    pub fn new(workers: usize) -> Self {
-        Watermark {
-            slots: (0..workers).map(|_| AtomicU64::new(IDLE)).collect(),
-        }
-    }
-
-    pub fn enter(&self, worker: usize, bound_us: u64) {
-        self.slots[worker].store(bound_us, Ordering::SeqCst);
-    }
-
-    pub fn leave(&self, worker: usize) {
-        self.slots[worker].store(IDLE, Ordering::SeqCst);
-    }
-
-    /// True when no worker can still send an event stamped at or before `t_us`.
-    pub fn passed(&self, t_us: u64) -> bool {
-        self.slots.iter().all(|s| s.load(Ordering::SeqCst) > t_us)
-    }
 }
 
 /// `YYYYmmdd-HHMMSS` in UTC, for file names and run ids.
@@ -85,6 +90,25 @@ pub fn utc_stamp(unix_s: u64) -> String {
     )
 }
 
+/// A clock for tests, moved by hand.
+#[cfg(test)]
+#[derive(Default)]
+pub struct ManualClock(pub std::sync::atomic::AtomicU64);
+
+#[cfg(test)]
+impl ManualClock {
+    pub fn set(&self, t_us: u64) {
+        self.0.store(t_us, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+impl Clock for ManualClock {
+    fn now_us(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,13 +121,16 @@ mod tests {
     }
 
     #[test]
-    fn watermark_holds_back_until_workers_leave() {
-        let wm = Watermark::new(2);
-        assert!(wm.passed(5));
-        wm.enter(1, 4);
-        assert!(!wm.passed(5));
-        assert!(wm.passed(3));
-        wm.leave(1);
-        assert!(wm.passed(5));
+    fn the_run_clock_is_the_hosts_monotonic_clock() {
+        let clock = RunClock::start();
+        let before = std::time::Instant::now();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let t = clock.now_us();
+        assert!(
+            t >= 20_000 && t <= before.elapsed().as_micros() as u64 + 1_000,
+            "{t}"
+        );
+        assert!(clock.mono_us > 0);
+        assert!(boot_id().is_some_and(|id| id.len() == 36));
     }
 }

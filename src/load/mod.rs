@@ -1,24 +1,49 @@
-//! The load generator: checks its input, starts one worker per connection,
-//! the writer, and the fault schedule, and stops them all cleanly.
+//! The load generator, `perseus`: one worker thread and connection per
+//! (node, conn) loops read → write on its own key; a writer thread logs every
+//! operation and prints the per-second table; a scheduler applies faults.
+//! [`run`] names the steps of a run; each lives in a module of its own:
+//!
+//! - `cli.rs` options → `Config`; `preflight.rs` the check before any load
+//! - `log_file.rs`, `appended.rs` the log file and lines others append to it
+//! - `worker.rs` the loop, over `database.rs` (a trait) and `mysql.rs`
+//! - `writer.rs` log, live table and stop event; `watermark.rs` when a
+//!   second is complete; `inflight.rs` what each worker is doing
+//! - `fault_spec.rs`, `scheduler.rs` faults on a schedule
+//! - `stop.rs` who stops the run, why, and when; `clock.rs` the run's clock
 
+pub mod appended;
 pub mod cli;
 pub mod clock;
-pub mod db;
-pub mod foreign;
-pub mod schedule;
+pub mod database;
+pub mod fault_spec;
+pub mod inflight;
+pub mod log_file;
+pub mod mysql;
+pub mod preflight;
+pub mod scheduler;
+pub mod stop;
+pub mod watermark;
 pub mod worker;
 pub mod writer;
 
-use crate::event::{Event, NodeInfo, Start, SCHEMA};
+use crate::event::{Event, InFlightFault, NodeInfo, Start};
 use crate::tally::Tally;
-use clock::{unix_us_now, utc_stamp, RunClock, Watermark};
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
-use std::thread;
+use clock::{boot_id, unix_us_now, utc_stamp, Clock, RunClock};
+use inflight::WorkerSlot;
+use log_file::LogFile;
+use mysql::{Credentials, MysqlConnector, Sql, Timeouts};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+use stop::{StopReason, StopSignal};
+use watermark::Watermark;
+use writer::{Msg, Stats, StopMsg, WorkerInfo, Writer};
+
+/// How long the stop waits for workers to finish what they are doing before
+/// it lists it as in flight and leaves them.
+const WORKER_GRACE: Duration = Duration::from_millis(200);
 
 /// Runs perseus with these arguments (without the program name); returns the exit code.
 pub fn main(args: &[String]) -> i32 {
@@ -42,265 +67,304 @@ pub fn main(args: &[String]) -> i32 {
     }
 }
 
-/// Opens the log for appending; says whether this call created it.
-fn open_log(path: &Path) -> Result<(File, bool), String> {
-    let shown = path.display();
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("log {shown}: cannot create its directory: {e}"))?;
-    }
-    let existed = path.exists();
-    let file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .read(true)
-        .open(path)
-        .map_err(|e| format!("log {shown}: cannot open it for writing: {e}"))?;
-    Ok((file, !existed))
-}
-
-/// Checks every node at once; fatal problems stop the run before any load.
-fn preflight(cfg: &cli::Config, sql: &db::Sql) -> Result<(), String> {
-    let creds = db::Credentials {
-        user: cfg.user.clone(),
-        password: cfg.password.clone(),
-    };
-    let timeouts = timeouts(cfg);
-    let checks: Vec<_> = cfg
-        .nodes
-        .iter()
-        .map(|node| {
-            let (node, opts, sql) = (node.clone(), db::opts(node, &creds, timeouts), sql.clone());
-            let (database, table) = (cfg.database.clone(), cfg.table.clone());
-            thread::spawn(move || db::preflight(&node, &opts, &sql, &database, &table))
-        })
-        .collect();
-    let mut fatal = Vec::new();
-    let mut ready = 0;
-    for check in checks {
-        match check.join() {
-            Ok(db::Preflight::Ready) => ready += 1,
-            Ok(db::Preflight::NotReady(why)) => eprintln!("perseus: warning: {why}; the run goes on"),
-            Ok(db::Preflight::Unreachable(why)) => eprintln!(
-                "perseus: warning: {why}; the run goes on, logs its errors and picks it up when it answers"
-            ),
-            Ok(db::Preflight::Fatal(why)) => fatal.push(why),
-            Err(_) => fatal.push("a node check crashed".into()),
-        }
-    }
-    if !fatal.is_empty() {
-        return Err(fatal.join("\nperseus: "));
-    }
-    if ready == 0 {
-        eprintln!("perseus: warning: no node is ready at start");
-    }
-    Ok(())
-}
-
-fn timeouts(cfg: &cli::Config) -> db::Timeouts {
-    db::Timeouts {
-        connect: cfg.connect_timeout,
-        read: cfg.read_timeout,
-        write: cfg.write_timeout,
-    }
-}
-
-fn start_event(cfg: &cli::Config, run: &str, unix_us: u64) -> Start {
-    let ms = |d: Duration| d.as_millis() as u64;
-    Start {
-        t_us: 0,
-        schema: SCHEMA,
-        run: run.into(),
-        unix_us,
-        tool: format!("perseus {}", env!("CARGO_PKG_VERSION")),
-        nodes: cfg
-            .nodes
-            .iter()
-            .map(|n| NodeInfo {
-                name: n.name.clone(),
-                host: n.host.clone(),
-                port: n.port,
-            })
-            .collect(),
-        conns: cfg.conns,
-        user: cfg.user.clone(),
-        database: cfg.database.clone(),
-        table: cfg.table.clone(),
-        connect_timeout_ms: ms(cfg.connect_timeout),
-        read_timeout_ms: ms(cfg.read_timeout),
-        write_timeout_ms: ms(cfg.write_timeout),
-        reconnect_delay_ms: ms(cfg.reconnect_delay),
-        duration_s: cfg.duration.map(|d| d.as_secs()),
-        schedule: cfg.faults.iter().map(|f| f.spec()).collect(),
-    }
-}
-
-fn run(mut cfg: cli::Config) -> Result<(), String> {
-    let pid = std::process::id();
-    let log_path: Option<PathBuf> = cfg.log.take().map(|p| {
-        if p.as_os_str().is_empty() {
-            PathBuf::from(format!(
-                "logs/perseus-{}-{pid}.jsonl",
-                utc_stamp(unix_us_now() / 1_000_000)
-            ))
-        } else {
-            p
-        }
-    });
-    let mut file = match &log_path {
-        Some(path) => Some(open_log(path)?),
-        None => None,
-    };
-    let sql = db::Sql::new(&cfg.database, &cfg.table);
-    if let Err(e) = preflight(&cfg, &sql) {
-        if let (Some((f, true)), Some(path)) = (&file, &log_path) {
-            if f.metadata().map(|m| m.len() == 0).unwrap_or(false) {
-                let _ = std::fs::remove_file(path);
-            }
-        }
+/// One run: check the nodes, start the log, the writer, the workers and the
+/// schedule, wait for the stop, shut down.
+fn run(cfg: cli::Config) -> Result<(), String> {
+    let mut log = open_log(&cfg)?;
+    let sql = Arc::new(Sql::new(&cfg.settings.database, &cfg.settings.table));
+    let connectors = connectors(&cfg, &sql);
+    let opts: Vec<_> = connectors.iter().map(|c| c.opts.clone()).collect();
+    let checked = preflight::check_all(
+        &cfg.nodes,
+        &opts,
+        &sql,
+        &cfg.settings.database,
+        &cfg.settings.table,
+    );
+    if let Err(e) = checked {
+        discard_if_new_and_empty(log);
         return Err(e);
     }
-
     let clock = Arc::new(RunClock::start());
-    let run_id = format!("{}-{pid}", utc_stamp(clock.unix_us / 1_000_000));
-    if let Some((f, _)) = file.as_mut() {
-        let mut line = Vec::new();
-        Event::Start(start_event(&cfg, &run_id, clock.unix_us)).write_line(&mut line);
-        f.write_all(&line)
-            .map_err(|e| format!("cannot write the log: {e}"))?;
+    let run_id = format!(
+        "{}-{}",
+        utc_stamp(clock.unix_us / 1_000_000),
+        std::process::id()
+    );
+    if let Some(log) = log.as_mut() {
+        write_start(log, &cfg, &clock, &run_id)?;
     }
-
-    let stop = Arc::new(AtomicBool::new(false));
-    let signalled = Arc::new(AtomicBool::new(false));
-    {
-        let (stop, signalled) = (stop.clone(), signalled.clone());
-        ctrlc::set_handler(move || {
-            signalled.store(true, Ordering::SeqCst);
-            stop.store(true, Ordering::SeqCst);
-        })
-        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    let clock: Arc<dyn Clock> = clock;
+    let stop = Arc::new(StopSignal::new(clock.clone()));
+    handle_signals(&stop)?;
+    let log_path = log.as_ref().map(|l| l.path().to_path_buf());
+    let (tx, rx) = mpsc::channel();
+    let workers = worker_infos(&cfg, &run_id);
+    let keys: Vec<String> = workers.iter().map(|w| w.key.clone()).collect();
+    let watermark = Arc::new(Watermark::new(workers.len()));
+    let writer = start_writer(&cfg, rx, log, workers, &clock, &watermark, &stop)?;
+    let started = Started {
+        workers: start_workers(&cfg, connectors, keys, &clock, &watermark, &stop, &tx),
+        scheduler: start_scheduler(&cfg, &clock, &stop, &tx),
+    };
+    stop.wait(cfg.duration().map(|d| d.as_micros() as u64));
+    announce_stop(&stop);
+    let stop_msg = shut_down(&stop, started);
+    let _ = tx.send(Msg::Stop(stop_msg));
+    drop(tx);
+    let stats = writer
+        .join()
+        .map_err(|_| "the writer thread crashed".to_string())?;
+    summarize(&stats, &stop, log_path);
+    match (stats.log_error, stop.reason()) {
+        (Some(e), _) => Err(format!("the run stopped early: {e}")),
+        (None, Some(StopReason::StartFailure(why))) => Err(why),
+        _ => Ok(()),
     }
+}
 
-    let creds = db::Credentials {
-        user: cfg.user.clone(),
+/// The log named by `--log` (or the default name), or None with `--no-log`.
+fn open_log(cfg: &cli::Config) -> Result<Option<LogFile>, String> {
+    let Some(path) = &cfg.log else {
+        return Ok(None);
+    };
+    let path = if path.as_os_str().is_empty() {
+        PathBuf::from(format!(
+            "logs/perseus-{}-{}.jsonl",
+            utc_stamp(unix_us_now() / 1_000_000),
+            std::process::id()
+        ))
+    } else {
+        path.clone()
+    };
+    LogFile::open(&path).map(Some)
+}
+
+/// A run refused before it began leaves no empty log behind.
+fn discard_if_new_and_empty(log: Option<LogFile>) {
+    if let Some(log) = log.filter(|l| l.created && l.is_empty()) {
+        let _ = std::fs::remove_file(log.path());
+    }
+}
+
+/// One connector per (node, conn), in worker order; credentials built once.
+fn connectors(cfg: &cli::Config, sql: &Arc<Sql>) -> Vec<MysqlConnector> {
+    let creds = Credentials {
+        user: cfg.settings.user.clone(),
         password: cfg.password.clone(),
     };
-    let mut infos = Vec::new();
-    let mut opts = Vec::new();
-    for (n, node) in cfg.nodes.iter().enumerate() {
-        for conn in 0..cfg.conns {
-            infos.push(writer::WorkerInfo {
+    let ms = Duration::from_millis;
+    let timeouts = Timeouts {
+        connect: ms(cfg.settings.connect_timeout_ms),
+        read: ms(cfg.settings.read_timeout_ms),
+        write: ms(cfg.settings.write_timeout_ms),
+    };
+    let mut connectors = Vec::new();
+    for node in &cfg.nodes {
+        for _ in 0..cfg.settings.conns {
+            connectors.push(MysqlConnector {
+                opts: mysql::opts(node, &creds, timeouts),
+                sql: sql.clone(),
+            });
+        }
+    }
+    connectors
+}
+
+fn worker_infos(cfg: &cli::Config, run_id: &str) -> Vec<WorkerInfo> {
+    cfg.nodes
+        .iter()
+        .enumerate()
+        .flat_map(|(n, node)| {
+            (0..cfg.settings.conns).map(move |conn| WorkerInfo {
                 node: n,
                 conn,
                 key: format!("{run_id}-{}-{conn}", node.name),
-            });
-            opts.push(db::opts(node, &creds, timeouts(&cfg)));
-        }
-    }
-    let watermark = Arc::new(Watermark::new(infos.len()));
-    let (tx, rx) = mpsc::channel();
-    let names: Vec<String> = cfg.nodes.iter().map(|n| n.name.clone()).collect();
-    let keys: Vec<String> = infos.iter().map(|i| i.key.clone()).collect();
-    let mut file = file.map(|(f, _)| f);
-    let foreign = match file.as_mut() {
-        Some(f) => Some(
-            foreign::ForeignLines::new(f).map_err(|e| format!("cannot read the log back: {e}"))?,
-        ),
-        None => None,
+            })
+        })
+        .collect()
+}
+
+fn write_start(
+    log: &mut LogFile,
+    cfg: &cli::Config,
+    clock: &RunClock,
+    run_id: &str,
+) -> Result<(), String> {
+    let nodes = cfg
+        .nodes
+        .iter()
+        .map(|n| NodeInfo {
+            name: n.name.clone(),
+            host: n.host.clone(),
+            port: n.port,
+        })
+        .collect();
+    let start = Start {
+        mono_us: Some(clock.mono_us),
+        boot_id: boot_id(),
+        ..Start::new(run_id, clock.unix_us, nodes, cfg.settings.clone())
     };
-    let writer = writer::Writer {
+    let mut line = Vec::new();
+    Event::Start(start).write_line(&mut line);
+    log.write_first(&line)
+}
+
+/// Ctrl-C, SIGTERM and SIGHUP stop the run.
+fn handle_signals(stop: &Arc<StopSignal>) -> Result<(), String> {
+    let stop = stop.clone();
+    ctrlc::set_handler(move || {
+        stop.stop(StopReason::Signal);
+    })
+    .map_err(|e| format!("cannot handle Ctrl-C: {e}"))
+}
+
+fn start_writer(
+    cfg: &cli::Config,
+    rx: mpsc::Receiver<Msg>,
+    log: Option<LogFile>,
+    workers: Vec<WorkerInfo>,
+    clock: &Arc<dyn Clock>,
+    watermark: &Arc<Watermark>,
+    stop: &Arc<StopSignal>,
+) -> Result<JoinHandle<Stats>, String> {
+    let names: Vec<String> = cfg.nodes.iter().map(|n| n.name.clone()).collect();
+    let writer = Writer {
         rx,
-        file,
-        foreign,
-        names: names.clone(),
-        workers: infos,
-        tally: Tally::new(names, cfg.errors),
+        log,
+        tally: Tally::new(names.clone(), cfg.errors),
+        names,
+        workers,
         clock: clock.clone(),
         watermark: watermark.clone(),
         stop: stop.clone(),
+        table: Box::new(std::io::stdout()),
+        notes: Box::new(std::io::stderr()),
     };
-    let writer = thread::Builder::new()
+    thread::Builder::new()
         .name("writer".into())
         .spawn(move || writer.run())
-        .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        .map_err(|e| format!("cannot start the writer thread: {e}"))
+}
 
-    let sql = Arc::new(sql);
-    let mut workers = Vec::new();
-    for (id, (key, opts)) in keys.into_iter().zip(opts).enumerate() {
+/// What runs until the stop.
+struct Started {
+    workers: Vec<(JoinHandle<()>, Arc<WorkerSlot>)>,
+    scheduler: Option<JoinHandle<Vec<InFlightFault>>>,
+}
+
+fn start_workers(
+    cfg: &cli::Config,
+    connectors: Vec<MysqlConnector>,
+    keys: Vec<String>,
+    clock: &Arc<dyn Clock>,
+    watermark: &Arc<Watermark>,
+    stop: &Arc<StopSignal>,
+    tx: &Sender<Msg>,
+) -> Vec<(JoinHandle<()>, Arc<WorkerSlot>)> {
+    let mut started = Vec::new();
+    for (id, (connector, key)) in connectors.into_iter().zip(keys).enumerate() {
+        let slot = Arc::new(WorkerSlot::default());
         let w = worker::Worker {
             id,
+            connector,
             key,
-            opts,
-            sql: sql.clone(),
             clock: clock.clone(),
             watermark: watermark.clone(),
-            tx: tx.clone(),
+            slot: slot.clone(),
             stop: stop.clone(),
-            reconnect_delay: cfg.reconnect_delay,
+            tx: tx.clone(),
+            reconnect_delay: Duration::from_millis(cfg.settings.reconnect_delay_ms),
         };
         match thread::Builder::new()
             .name(format!("worker-{id}"))
             .spawn(move || w.run())
         {
-            Ok(handle) => workers.push(handle),
+            Ok(handle) => started.push((handle, slot)),
             Err(e) => {
-                stop.store(true, Ordering::SeqCst);
-                eprintln!("perseus: cannot start a worker thread: {e}");
+                stop.stop(StopReason::StartFailure(format!(
+                    "cannot start a worker thread: {e}"
+                )));
                 break;
             }
         }
     }
-    let scheduler = (!cfg.faults.is_empty()).then(|| {
-        let s = schedule::Scheduler {
-            faults: cfg.faults.clone(),
-            commands: cfg.fault_commands.clone(),
-            command_timeout: cfg.fault_timeout,
-            clock: clock.clone(),
-            tx: tx.clone(),
-            stop: stop.clone(),
-        };
-        thread::spawn(move || s.run())
-    });
-
-    let started = Instant::now();
-    while !stop.load(Ordering::SeqCst) {
-        if cfg.duration.is_some_and(|d| started.elapsed() >= d) {
-            break;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    let reason = if signalled.load(Ordering::SeqCst) {
-        "signal"
-    } else if stop.load(Ordering::SeqCst) {
-        "log error"
-    } else {
-        "duration"
-    };
-    stop.store(true, Ordering::SeqCst);
-    if reason == "signal" {
-        eprintln!("perseus: stopping; waiting for operations in flight (at most the read timeout)");
-    }
-    for w in workers {
-        let _ = w.join();
-    }
-    if let Some(s) = scheduler {
-        let _ = s.join();
-    }
-    let _ = tx.send(worker::Msg::Stop {
-        t_us: clock.now_us(),
-        reason: reason.into(),
-    });
-    drop(tx);
-    let stats = writer
-        .join()
-        .map_err(|_| "the writer thread crashed".to_string())??;
-    summarize(&stats, reason, log_path.as_deref());
-    Ok(())
+    started
 }
 
-fn summarize(stats: &writer::Stats, reason: &str, log: Option<&Path>) {
+fn start_scheduler(
+    cfg: &cli::Config,
+    clock: &Arc<dyn Clock>,
+    stop: &Arc<StopSignal>,
+    tx: &Sender<Msg>,
+) -> Option<JoinHandle<Vec<InFlightFault>>> {
+    if cfg.faults.is_empty() {
+        return None;
+    }
+    let s = scheduler::Scheduler {
+        faults: cfg.faults.clone(),
+        commands: cfg.fault_commands.clone(),
+        command_timeout: Duration::from_millis(cfg.settings.fault_timeout_ms),
+        clock: clock.clone(),
+        tx: tx.clone(),
+        stop: stop.clone(),
+    };
+    match thread::Builder::new()
+        .name("scheduler".into())
+        .spawn(move || s.run())
+    {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            stop.stop(StopReason::StartFailure(format!(
+                "cannot start the fault scheduler: {e}"
+            )));
+            None
+        }
+    }
+}
+
+/// Says what happens now, when the user stopped the run.
+fn announce_stop(stop: &StopSignal) {
+    if stop.reason() == Some(StopReason::Signal) {
+        let at = stop.stopped_at().unwrap_or(0) as f64 / 1e6;
+        eprintln!(
+            "perseus: stopping at {at:.3} s (signal); operations still running are logged as in flight, and fault commands still running are ended"
+        );
+    }
+}
+
+/// Waits briefly for the workers, gives up on those still busy (their
+/// operation is in flight), ends running fault commands; the stop message.
+fn shut_down(stop: &StopSignal, started: Started) -> StopMsg {
+    let deadline = Instant::now() + WORKER_GRACE;
+    while Instant::now() < deadline && started.workers.iter().any(|(h, _)| !h.is_finished()) {
+        thread::sleep(Duration::from_millis(2));
+    }
+    let mut abandoned = Vec::new();
+    for (id, (handle, slot)) in started.workers.into_iter().enumerate() {
+        if handle.is_finished() {
+            let _ = handle.join();
+        } else if let Some(current) = slot.abandon() {
+            // Left to finish on its own; the process does not wait for it.
+            abandoned.push((id as u32, current));
+        }
+    }
+    let faults_in_flight = started
+        .scheduler
+        .map(|s| s.join().unwrap_or_default())
+        .unwrap_or_default();
+    StopMsg {
+        t_us: stop.stopped_at().unwrap_or(0),
+        reason: stop.reason().unwrap_or(StopReason::Signal),
+        abandoned,
+        faults_in_flight,
+    }
+}
+
+fn summarize(stats: &Stats, stop: &StopSignal, log: Option<PathBuf>) {
+    let reason = stop.reason().map_or("unknown", |r| r.name());
     eprintln!(
-        "perseus: stopped ({reason}) after {:.3} s: {} successful iterations, {} failed operations",
+        "perseus: stopped ({reason}) at {:.3} s: {} successful iterations, {} failed operations",
         stats.end_us as f64 / 1e6,
         stats.iterations,
         stats.error_count()

@@ -1,223 +1,204 @@
 //! One connection's loop: read the key; insert 0 when absent, else write
 //! value + 1. Every operation becomes one message to the writer; any error
-//! closes the connection, and the next iteration opens a new one.
+//! closes the connection, and after `--reconnect-delay` the next operation
+//! opens a new one. When a query times out, the database returns a
+//! `timeout` error like any other ([`Connection`]), the connection is
+//! dropped and reopened: there is no other path.
+//!
+//! At the stop, an operation that completes after the stop's moment is sent
+//! as in flight, not as an operation (`stop.rs`); one that never completes is
+//! listed by the run from the worker's slot (`inflight.rs`).
 
-use super::clock::{RunClock, Watermark};
-use super::db::{self, Session, Sql};
+use super::clock::Clock;
+use super::database::{Connection, Connector, Update};
+use super::inflight::{Current, WorkerSlot};
+use super::stop::{Completion, StopSignal};
+use super::watermark::Watermark;
+use super::writer::{Msg, OpMsg};
 use crate::event::{ErrorKind, OpError, OpKind};
-use mysql::prelude::Queryable;
-use mysql::Opts;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What a worker tells the writer about one operation; the writer adds the
-/// node, connection and key it knows from the worker number.
-pub struct OpMsg {
-    pub worker: u32,
-    pub t_us: u64,
-    pub op: OpKind,
-    pub ok: bool,
-    pub lat_us: u64,
-    pub value: Option<Option<i64>>,
-    pub err: Option<OpError<'static>>,
-    pub version: Option<String>,
-}
-
-/// Everything the writer thread receives.
-pub enum Msg {
-    Op(OpMsg),
-    Fault(crate::event::Fault<'static>),
-    Stop { t_us: u64, reason: String },
-}
-
-pub struct Worker {
+pub struct Worker<C: Connector> {
+    /// Index into the run's workers (and the watermark's slots).
     pub id: usize,
+    pub connector: C,
     pub key: String,
-    pub opts: Opts,
-    pub sql: Arc<Sql>,
-    pub clock: Arc<RunClock>,
+    pub clock: Arc<dyn Clock>,
     pub watermark: Arc<Watermark>,
+    pub slot: Arc<WorkerSlot>,
+    pub stop: Arc<StopSignal>,
     pub tx: Sender<Msg>,
-    pub stop: Arc<AtomicBool>,
     pub reconnect_delay: Duration,
 }
 
-struct Outcome {
-    op: OpKind,
-    started_us: u64,
-    value: Option<Option<i64>>,
-    result: Result<Option<String>, mysql::Error>,
+/// How an operation went, as the loop needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Done,
+    Failed,
+    /// The run stopped, or gave up on this worker: leave the loop.
+    Over,
 }
 
-impl Worker {
+/// An operation's result as the log records it.
+struct Outcome {
+    ok: bool,
+    value: Option<Option<i64>>,
+    err: Option<OpError<'static>>,
+    version: Option<String>,
+}
+
+impl Outcome {
+    fn ok(value: Option<Option<i64>>) -> Self {
+        Outcome {
+            ok: true,
+            value,
+            err: None,
+            version: None,
+        }
+    }
+
+    fn failed(value: Option<Option<i64>>, err: OpError<'static>) -> Self {
+        Outcome {
+            ok: false,
+            value,
+            err: Some(err),
+            version: None,
+        }
+    }
+}
+
+impl<C: Connector> Worker<C> {
     pub fn run(self) {
-        let mut session: Option<Session> = None;
-        while !self.stop.load(Ordering::Relaxed) {
-            let failed = match session.as_mut() {
-                None => match self.connect() {
-                    Some(s) => {
-                        session = Some(s);
-                        false
-                    }
-                    None => true,
-                },
-                Some(s) => !self.iterate(s),
+        let mut connection: Option<C::Connection> = None;
+        loop {
+            let step = match connection.as_mut() {
+                Some(c) => self.iterate(c),
+                None => {
+                    let (step, opened) = self.connect();
+                    connection = opened;
+                    step
+                }
             };
-            if failed {
-                session = None;
-                self.pause();
+            match step {
+                Step::Done => {}
+                Step::Failed => {
+                    connection = None;
+                    self.pause();
+                }
+                Step::Over => return,
             }
         }
     }
 
-    fn connect(&self) -> Option<Session> {
-        let started_us = self.clock.now_us();
-        match db::open(&self.opts, &self.sql) {
-            Ok(s) => {
-                let version = Some(s.version.clone());
-                self.send(Outcome {
-                    op: OpKind::Connect,
-                    started_us,
-                    value: None,
-                    result: Ok(version),
-                });
-                Some(s)
+    fn connect(&self) -> (Step, Option<C::Connection>) {
+        let mut opened = None;
+        let step = self.perform(OpKind::Connect, None, || match self.connector.connect() {
+            Ok(c) => {
+                let outcome = Outcome {
+                    version: Some(c.version().to_string()),
+                    ..Outcome::ok(None)
+                };
+                opened = Some(c);
+                outcome
             }
-            Err(e) => {
-                self.send(Outcome {
-                    op: OpKind::Connect,
-                    started_us,
-                    value: None,
-                    result: Err(e),
-                });
-                None
-            }
-        }
+            Err(e) => Outcome::failed(None, e),
+        });
+        (step, opened.filter(|_| step == Step::Done))
     }
 
-    /// One iteration; false when an operation failed.
-    fn iterate(&self, s: &mut Session) -> bool {
-        let started_us = self.clock.now_us();
-        let read: Result<Option<i64>, _> = s.conn.exec_first(&s.read, (&self.key,));
-        let current = match read {
-            Ok(v) => {
-                self.send(Outcome {
-                    op: OpKind::Read,
-                    started_us,
-                    value: Some(v),
-                    result: Ok(None),
-                });
-                v
+    /// One iteration: the read, then the write it calls for.
+    fn iterate(&self, c: &mut C::Connection) -> Step {
+        let mut found = None;
+        let step = self.perform(OpKind::Read, None, || match c.read(&self.key) {
+            Ok(value) => {
+                found = Some(value);
+                Outcome::ok(Some(value))
             }
-            Err(e) => {
-                self.send(Outcome {
-                    op: OpKind::Read,
-                    started_us,
-                    value: None,
-                    result: Err(e),
-                });
-                return false;
-            }
+            Err(e) => Outcome::failed(None, e),
+        });
+        let Some(current) = found.filter(|_| step == Step::Done) else {
+            return step;
         };
-        let started_us = self.clock.now_us();
-        let (op, next, result) = match current {
-            None => (
-                OpKind::Insert,
-                0,
-                s.conn.exec_drop(&s.insert, (&self.key, 0i64)),
-            ),
+        match current {
+            None => self.perform(OpKind::Insert, Some(0), || {
+                let value = Some(Some(0));
+                match c.insert(&self.key, 0) {
+                    Ok(()) => Outcome::ok(value),
+                    Err(e) => Outcome::failed(value, e),
+                }
+            }),
             Some(v) => {
                 let next = v.saturating_add(1);
-                let r = s.conn.exec_drop(&s.update, (next, &self.key));
-                (OpKind::Update, next, r)
-            }
-        };
-        let result = match result {
-            Ok(()) if op == OpKind::Update && s.conn.affected_rows() != 1 => Err(None),
-            Ok(()) => Ok(None),
-            Err(e) => Err(Some(e)),
-        };
-        let ok = result.is_ok();
-        match result {
-            Ok(v) => self.send(Outcome {
-                op,
-                started_us,
-                value: Some(Some(next)),
-                result: Ok(v),
-            }),
-            Err(Some(e)) => self.send(Outcome {
-                op,
-                started_us,
-                value: Some(Some(next)),
-                result: Err(e),
-            }),
-            Err(None) => self.send_error(
-                op,
-                started_us,
-                Some(Some(next)),
-                OpError {
-                    kind: ErrorKind::NoRow,
-                    code: None,
-                    msg: "UPDATE matched no row: the key vanished".into(),
-                },
-            ),
-        }
-        ok
-    }
-
-    fn send(&self, o: Outcome) {
-        match o.result {
-            Ok(version) => self.emit(o.op, o.started_us, true, o.value, None, version),
-            Err(e) => {
-                let (kind, code, msg) = db::classify(&e, o.op == OpKind::Connect);
-                let err = OpError {
-                    kind,
-                    code,
-                    msg: msg.into(),
-                };
-                self.send_error(o.op, o.started_us, o.value, err);
+                self.perform(OpKind::Update, Some(next), || {
+                    let value = Some(Some(next));
+                    match c.update(&self.key, next) {
+                        Ok(Update::Written) => Outcome::ok(value),
+                        Ok(Update::NoRow) => Outcome::failed(value, vanished()),
+                        Err(e) => Outcome::failed(value, e),
+                    }
+                })
             }
         }
     }
 
-    fn send_error(
-        &self,
-        op: OpKind,
-        started_us: u64,
-        value: Option<Option<i64>>,
-        err: OpError<'static>,
-    ) {
-        self.emit(op, started_us, false, value, Some(err), None);
+    /// Runs one operation and reports it. Nothing begins once the run has
+    /// stopped.
+    fn perform(&self, op: OpKind, attempted: Option<i64>, call: impl FnOnce() -> Outcome) -> Step {
+        let started_us = self.clock.now_us();
+        let current = Current {
+            op,
+            started_us,
+            value: attempted,
+        };
+        if self.stop.is_stopped() || !self.slot.begin(current) {
+            return Step::Over;
+        }
+        let outcome = call();
+        self.report(current, outcome)
     }
 
-    fn emit(
-        &self,
-        op: OpKind,
-        started_us: u64,
-        ok: bool,
-        value: Option<Option<i64>>,
-        err: Option<OpError<'static>>,
-        version: Option<String>,
-    ) {
+    fn report(&self, current: Current, outcome: Outcome) -> Step {
         // Announce the stamp's lower bound before taking it (see Watermark).
         self.watermark.enter(self.id, self.clock.now_us());
         let t_us = self.clock.now_us();
-        let msg = OpMsg {
-            worker: self.id as u32,
-            t_us,
-            op,
-            ok,
-            lat_us: t_us.saturating_sub(started_us),
-            value,
-            err,
-            version,
-        };
-        // The writer outlives the workers; a send can only fail if it died,
-        // and then there is nothing left to report to.
-        let _ = self.tx.send(Msg::Op(msg));
+        let mut step = if outcome.ok { Step::Done } else { Step::Failed };
+        let reported = self.slot.finish(|| {
+            let msg = match self.stop.completion(current.started_us, t_us) {
+                Completion::InRun => Msg::Op(OpMsg {
+                    worker: self.id as u32,
+                    t_us,
+                    op: current.op,
+                    ok: outcome.ok,
+                    lat_us: t_us.saturating_sub(current.started_us),
+                    value: outcome.value,
+                    err: outcome.err,
+                    version: outcome.version,
+                }),
+                Completion::InFlight => {
+                    step = Step::Over;
+                    Msg::InFlight {
+                        worker: self.id as u32,
+                        current,
+                    }
+                }
+                Completion::AfterEnd => {
+                    step = Step::Over;
+                    return;
+                }
+            };
+            // The writer outlives the workers; a send can only fail if it
+            // died, and then there is nothing left to report to.
+            let _ = self.tx.send(msg);
+        });
         self.watermark.leave(self.id);
+        if reported {
+            step
+        } else {
+            Step::Over
+        }
     }
 
     /// Waits before reconnecting, so a node that refuses at once does not
@@ -225,10 +206,21 @@ impl Worker {
     fn pause(&self) {
         let step = Duration::from_millis(5);
         let mut left = self.reconnect_delay;
-        while !left.is_zero() && !self.stop.load(Ordering::Relaxed) {
+        while !left.is_zero() && !self.stop.is_stopped() {
             let nap = left.min(step);
             std::thread::sleep(nap);
             left -= nap;
         }
     }
 }
+
+fn vanished() -> OpError<'static> {
+    OpError {
+        kind: ErrorKind::NoRow,
+        code: None,
+        msg: "UPDATE matched no row: the key vanished".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

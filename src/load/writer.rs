@@ -1,17 +1,20 @@
-//! The writer thread: the only consumer of the workers' messages. It appends
-//! whole lines to the log (one write per batch, at least every 100 ms), feeds
-//! the per-second tally, and prints each second's row once the watermark says
-//! no event of that second can still arrive.
+//! The writer thread: the only consumer of the workers' and the scheduler's
+//! messages. It appends whole lines to the log (one write per batch, at
+//! least every 100 ms), feeds the per-second tally, and prints each second's
+//! row once the watermark says no event of that second can still arrive. At
+//! the stop it prints the last whole seconds and writes the stop event with
+//! the run's counts and what was in flight.
 
-use super::clock::{RunClock, Watermark};
-use super::foreign::ForeignLines;
-use super::worker::{Msg, OpMsg};
-use crate::event::{ErrorKind, Event, Fault, Op, Stop};
+use super::clock::Clock;
+use super::inflight::Current;
+use super::log_file::LogFile;
+use super::stop::{StopReason, StopSignal};
+use super::watermark::Watermark;
+use crate::event::{ErrorKind, Event, Fault, InFlightFault, InFlightOp, Op, OpError, OpKind, Stop};
 use crate::tally::{self, Tally};
+use crate::text::escape;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::Write;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +25,40 @@ const NAP_US: u64 = 5_000;
 /// A batch this large is written at once rather than at the next tick.
 const BATCH_BYTES: usize = 1 << 20;
 
+/// What a worker tells the writer about one operation; the writer adds the
+/// node, connection and key it knows from the worker number.
+pub struct OpMsg {
+    pub worker: u32,
+    pub t_us: u64,
+    pub op: OpKind,
+    pub ok: bool,
+    pub lat_us: u64,
+    pub value: Option<Option<i64>>,
+    pub err: Option<OpError<'static>>,
+    pub version: Option<String>,
+}
+
+/// The run has stopped at `t_us`; sent last, once nothing else can come.
+pub struct StopMsg {
+    pub t_us: u64,
+    pub reason: StopReason,
+    /// Operations of workers the run gave up waiting for.
+    pub abandoned: Vec<(u32, Current)>,
+    pub faults_in_flight: Vec<InFlightFault>,
+}
+
+/// Everything the writer thread receives.
+pub enum Msg {
+    Op(OpMsg),
+    /// An operation that completed after the stop: it was in flight.
+    InFlight {
+        worker: u32,
+        current: Current,
+    },
+    Fault(Fault<'static>),
+    Stop(StopMsg),
+}
+
 /// Which node, connection and key a worker number stands for.
 pub struct WorkerInfo {
     pub node: usize,
@@ -29,14 +66,16 @@ pub struct WorkerInfo {
     pub key: String,
 }
 
-#[derive(Default)]
+/// The run's own counts of what it logged.
+#[derive(Debug, Default, PartialEq)]
 pub struct Stats {
     pub iterations: u64,
     pub operations: u64,
     pub errors: BTreeMap<(ErrorKind, Option<u16>), u64>,
-    pub faults: u64,
+    /// The stop's time.
     pub end_us: u64,
-    pub seconds_printed: u64,
+    /// Why the log stopped being written, if it did: the log ends early.
+    pub log_error: Option<String>,
 }
 
 impl Stats {
@@ -47,17 +86,18 @@ impl Stats {
 
 pub struct Writer {
     pub rx: Receiver<Msg>,
-    pub file: Option<File>,
+    pub log: Option<LogFile>,
     pub names: Vec<String>,
     pub workers: Vec<WorkerInfo>,
     pub tally: Tally,
-    pub clock: Arc<RunClock>,
+    pub clock: Arc<dyn Clock>,
     pub watermark: Arc<Watermark>,
-    /// Set when the log cannot be written: the run stops, since it would no
-    /// longer record what it measures.
-    pub stop: Arc<AtomicBool>,
-    /// Watches the log for lines appended by others (None without a log).
-    pub foreign: Option<ForeignLines>,
+    /// Stopped by the writer itself when the log fails.
+    pub stop: Arc<StopSignal>,
+    /// Where the table goes (stdout).
+    pub table: Box<dyn Write + Send>,
+    /// Where fault notes and warnings go (stderr).
+    pub notes: Box<dyn Write + Send>,
 }
 
 struct State {
@@ -65,23 +105,27 @@ struct State {
     buf: Vec<u8>,
     printed: u64,
     stats: Stats,
-    stopping: Option<(u64, String)>,
+    in_flight: Vec<InFlightOp>,
+    stopping: Option<StopMsg>,
+    /// Set at the first failed write: nothing is written after it, so the
+    /// log never has a hole in the middle.
     log_error: Option<String>,
-    stdout_broken: bool,
+    table_closed: bool,
 }
 
 impl Writer {
-    /// Runs until the Stop message; returns the run's totals, or the log's
-    /// write error (after writing everything it still could).
-    pub fn run(self) -> Result<Stats, String> {
+    /// Runs until the stop message; returns the run's counts (and the log's
+    /// error, after printing everything it still could).
+    pub fn run(self) -> Stats {
         let mut st = State {
             w: self,
             buf: Vec::with_capacity(BATCH_BYTES),
             printed: 0,
             stats: Stats::default(),
+            in_flight: Vec::new(),
             stopping: None,
             log_error: None,
-            stdout_broken: false,
+            table_closed: false,
         };
         let legend = st.w.tally.legend();
         st.print(&legend);
@@ -90,22 +134,9 @@ impl Writer {
             // Drain, then sleep: a writer blocked in recv() would be woken by
             // every send, costing each operation a futex call and a context
             // switch; a sleeping one costs senders nothing.
-            loop {
-                match st.w.rx.try_recv() {
-                    Ok(msg) => st.handle(msg),
-                    Err(TryRecvError::Empty) => break,
-                    Err(TryRecvError::Disconnected) => {
-                        let now = st.w.clock.now_us();
-                        st.stopping.get_or_insert((now, "aborted".into()));
-                        break;
-                    }
-                }
-                if st.stopping.is_some() || st.buf.len() >= BATCH_BYTES {
-                    break;
-                }
-            }
-            if let Some((t_us, reason)) = st.stopping.take() {
-                return st.finish(t_us, reason);
+            st.drain();
+            if let Some(stop) = st.stopping.take() {
+                return st.finish(stop);
             }
             let now = st.w.clock.now_us();
             if now >= next_tick || st.buf.len() >= BATCH_BYTES {
@@ -120,16 +151,44 @@ impl Writer {
 }
 
 impl State {
+    /// Handles what is in the channel, up to a stop or a full batch.
+    fn drain(&mut self) {
+        loop {
+            match self.w.rx.try_recv() {
+                Ok(msg) => self.handle(msg),
+                Err(TryRecvError::Empty) => return,
+                Err(TryRecvError::Disconnected) => {
+                    // Every sender gone without a stop: the run's main thread
+                    // died. End the log as a stop anyway.
+                    let now = self.w.clock.now_us();
+                    self.stopping.get_or_insert(StopMsg {
+                        t_us: now,
+                        reason: StopReason::StartFailure("the run's threads ended".into()),
+                        abandoned: Vec::new(),
+                        faults_in_flight: Vec::new(),
+                    });
+                    return;
+                }
+            }
+            if self.stopping.is_some() || self.buf.len() >= BATCH_BYTES {
+                return;
+            }
+        }
+    }
+
     fn handle(&mut self, msg: Msg) {
         match msg {
             Msg::Op(m) => self.op(m),
+            Msg::InFlight { worker, current } => self.in_flight(worker, current),
             Msg::Fault(f) => self.fault(f),
-            Msg::Stop { t_us, reason } => self.stopping = Some((t_us, reason)),
+            Msg::Stop(s) => self.stopping = Some(s),
         }
     }
 
     fn op(&mut self, m: OpMsg) {
-        let info = &self.w.workers[m.worker as usize];
+        let Some(info) = self.w.workers.get(m.worker as usize) else {
+            return;
+        };
         let op = Op {
             t_us: m.t_us,
             node: self.w.names[info.node].as_str().into(),
@@ -150,9 +209,23 @@ impl State {
         if let Some(err) = &op.err {
             *self.stats.errors.entry((err.kind, err.code)).or_default() += 1;
         }
-        if self.w.file.is_some() {
+        if self.w.log.is_some() {
             Event::Op(op).write_line(&mut self.buf);
         }
+    }
+
+    fn in_flight(&mut self, worker: u32, current: Current) {
+        let Some(info) = self.w.workers.get(worker as usize) else {
+            return;
+        };
+        self.in_flight.push(InFlightOp {
+            node: self.w.names[info.node].clone(),
+            conn: info.conn,
+            key: info.key.clone(),
+            op: current.op,
+            started_us: current.started_us,
+            value: current.value,
+        });
     }
 
     fn fault(&mut self, f: Fault<'static>) {
@@ -162,7 +235,7 @@ impl State {
             None => "noted".to_string(),
         };
         self.announce_fault(&f, &status);
-        if self.w.file.is_some() {
+        if self.w.log.is_some() {
             Event::Fault(f).write_line(&mut self.buf);
         }
     }
@@ -192,55 +265,54 @@ impl State {
         let row = self.w.tally.row(second);
         self.print(&row);
         self.printed = second;
-        self.stats.seconds_printed = second;
     }
 
     fn print(&mut self, text: &str) {
-        if self.stdout_broken {
+        if self.table_closed {
             return;
         }
-        let mut out = io::stdout().lock();
+        let out = &mut self.w.table;
         if out
             .write_all(text.as_bytes())
             .and_then(|()| out.flush())
             .is_err()
         {
             // Nobody reads the table any more (a closed pipe); the log goes on.
-            self.stdout_broken = true;
-            eprintln!("perseus: standard output is closed; the run and its log go on");
+            self.table_closed = true;
+            self.note("perseus: standard output is closed; the run and its log go on");
         }
+    }
+
+    fn note(&mut self, line: &str) {
+        let _ = writeln!(self.w.notes, "{line}");
     }
 
     fn flush(&mut self) {
-        self.show_foreign(None);
-        if self.buf.is_empty() {
+        if self.log_error.is_some() {
+            self.buf.clear();
             return;
         }
-        let written = self.buf.len() as u64;
-        if let Some(file) = self.w.file.as_mut() {
-            match file.write_all(&self.buf) {
-                Ok(()) => self.show_foreign(Some(written)),
-                Err(e) => {
-                    if self.log_error.is_none() {
-                        eprintln!("perseus: cannot write the log: {e}; stopping the run");
-                        self.log_error = Some(format!("cannot write the log: {e}"));
-                        self.w.stop.store(true, Ordering::SeqCst);
-                    }
-                }
+        let Some(log) = self.w.log.as_mut() else {
+            return;
+        };
+        let result = if self.buf.is_empty() {
+            log.check_identity().and_then(|()| log.poll())
+        } else {
+            log.append(&self.buf)
+        };
+        self.buf.clear();
+        match result {
+            Ok(lines) => self.show_appended(lines),
+            Err(e) => {
+                self.note(&format!("perseus: {e}; stopping the run"));
+                self.w.stop.stop(StopReason::LogError(e.clone()));
+                self.log_error = Some(e);
             }
         }
-        self.buf.clear();
     }
 
     /// Shows faults that others appended to the log (bin/isolate.sh --log).
-    fn show_foreign(&mut self, after_writing: Option<u64>) {
-        let (Some(file), Some(foreign)) = (self.w.file.as_mut(), self.w.foreign.as_mut()) else {
-            return;
-        };
-        let lines = match after_writing {
-            None => foreign.poll(file),
-            Some(written) => foreign.wrote(file, written),
-        };
+    fn show_appended(&mut self, lines: Vec<Vec<u8>>) {
         for line in lines {
             if let Ok(Event::Fault(f)) = Event::parse(&line) {
                 self.announce_fault(&f, "noted");
@@ -248,49 +320,58 @@ impl State {
         }
     }
 
-    /// One `#` line on stderr per fault, between the table's rows on a terminal.
+    /// One `#` line per fault, between the table's rows on a terminal.
     fn announce_fault(&mut self, f: &Fault<'_>, status: &str) {
-        self.stats.faults += 1;
-        eprintln!(
+        let line = format!(
             "# {:.3}s fault {} {}: {status} — {}",
             f.t_us as f64 / 1e6,
-            f.action,
-            f.node,
-            f.note
+            escape(&f.action),
+            escape(&f.node),
+            escape(&f.note)
         );
+        self.note(&line);
     }
 
-    fn finish(mut self, stop_us: u64, reason: String) -> Result<Stats, String> {
-        // Every worker has been joined before Stop was sent: nothing is in flight.
+    fn finish(mut self, stop: StopMsg) -> Stats {
+        // Nothing can follow the stop message; drain in case.
         while let Ok(msg) = self.w.rx.try_recv() {
-            if let Msg::Stop { .. } = msg {
-                continue;
+            if !matches!(msg, Msg::Stop(_)) {
+                self.handle(msg);
             }
-            self.handle(msg);
         }
-        for second in self.printed + 1..=tally::last_full_second(stop_us) {
+        for second in self.printed + 1..=tally::last_full_second(stop.t_us) {
             self.print_row(second);
         }
-        self.stats.end_us = stop_us;
-        if self.w.file.is_some() {
+        for (worker, current) in stop.abandoned {
+            self.in_flight(worker, current);
+        }
+        self.in_flight
+            .sort_by_key(|o| (o.started_us, o.node.clone(), o.conn));
+        self.stats.end_us = stop.t_us;
+        if self.w.log.is_some() {
+            let reason = stop.reason;
             Event::Stop(Stop {
-                t_us: stop_us,
-                reason,
+                t_us: stop.t_us,
+                reason: reason.name().into(),
+                message: reason.message().map(String::from),
                 iterations: self.stats.iterations,
                 errors: self.stats.error_count(),
+                operations: Some(self.stats.operations),
+                in_flight: std::mem::take(&mut self.in_flight),
+                faults_in_flight: stop.faults_in_flight,
             })
             .write_line(&mut self.buf);
         }
         self.flush();
-        if let Some(file) = self.w.file.as_mut() {
-            if let Err(e) = file.sync_data() {
-                self.log_error
-                    .get_or_insert(format!("cannot sync the log: {e}"));
+        if let (Some(log), None) = (self.w.log.as_ref(), &self.log_error) {
+            if let Err(e) = log.sync() {
+                self.log_error = Some(e);
             }
         }
-        match self.log_error {
-            Some(e) => Err(e),
-            None => Ok(self.stats),
-        }
+        self.stats.log_error = self.log_error;
+        self.stats
     }
 }
+
+#[cfg(test)]
+mod tests;

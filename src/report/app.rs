@@ -2,9 +2,9 @@
 //! check `--max-downtime`. Exit 0, 1 (downtime over the limit), 2 (bad input).
 
 use super::cli::{self, Config, Parsed};
-use super::export::{self, ms};
+use super::export::{self, cells::ms};
 use super::reader::Fatal;
-use super::run::Finished;
+use super::run_analysis::Finished;
 use std::fs::File;
 use std::io::{self, Read, Write};
 
@@ -60,6 +60,12 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
     let mut warn = |w: String| eprintln!("perseus-report: {w}");
     for name in &config.logs {
         let mut done = |finished: Finished| {
+            for w in &finished.warnings {
+                eprintln!(
+                    "perseus-report: {name}: warning: {}",
+                    crate::text::escape(w)
+                );
+            }
             too_long.extend(over_limit(&finished, config.max_downtime_us));
             // After an output error keep reading: --max-downtime still needs every run.
             if write_error.is_none() {
@@ -70,7 +76,7 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
             super::analyze(
                 name,
                 input,
-                config.settings,
+                config.options,
                 config.skip_bad,
                 &mut done,
                 &mut warn,

@@ -1,13 +1,12 @@
 //! perseus-report's command line: options → a checked Config, or a message.
 
 use super::export::Format;
-use super::run::Settings;
+use super::options::Options;
 use crate::duration;
-use getopts::Options;
 
 pub struct Config {
     pub format: Format,
-    pub settings: Settings,
+    pub options: Options,
     pub max_downtime_us: Option<u64>,
     pub skip_bad: bool,
     /// Log files; `-` is standard input.
@@ -20,8 +19,8 @@ pub enum Parsed {
     Info(String),
 }
 
-fn options() -> Options {
-    let mut o = Options::new();
+fn getopts() -> getopts::Options {
+    let mut o = getopts::Options::new();
     o.optflag(
         "",
         "table",
@@ -65,7 +64,7 @@ fn micros(text: &str, option: &str) -> Result<u64, String> {
 }
 
 pub fn parse(args: &[String]) -> Result<Parsed, String> {
-    let opts = options();
+    let opts = getopts();
     let m = opts
         .parse(args)
         .map_err(|e| format!("{e} (see perseus-report --help)"))?;
@@ -92,30 +91,41 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         [(_, f)] => *f,
         _ => return Err("--table, --json and --markdown exclude each other".into()),
     };
-    let mut settings = Settings {
+    if m.opt_present("errors") && matches!(format, Format::Json | Format::Markdown) {
+        return Err(
+            "--errors adds columns to the table, which --json and --markdown do not print".into(),
+        );
+    }
+    let mut options = Options {
         error_columns: m.opt_present("errors"),
         table_only: format == Format::Table,
-        ..Settings::default()
+        ..Options::default()
     };
     if let Some(gap) = m.opt_str("gap") {
-        settings.gap_us = micros(&gap, "gap")?;
+        options.gap_us = micros(&gap, "gap")?;
+        if options.gap_us < 1_000 {
+            return Err("--gap must be at least 1ms".into());
+        }
     }
     if let Some(steady) = m.opt_str("steady") {
-        settings.steady_us = micros(&steady, "steady")?;
+        options.steady_us = micros(&steady, "steady")?;
     }
     let max_downtime_us = match m.opt_str("max-downtime") {
         Some(d) => Some(micros(&d, "max-downtime")?),
         None => None,
     };
     if max_downtime_us.is_some() {
-        settings.table_only = false;
+        options.table_only = false;
     }
     if m.free.is_empty() {
         return Err("no LOG given (a file, or - for standard input; see --help)".into());
     }
+    if m.free.iter().filter(|l| *l == "-").count() > 1 {
+        return Err("standard input (-) can be read only once".into());
+    }
     Ok(Parsed::Run(Config {
         format,
-        settings,
+        options,
         max_downtime_us,
         skip_bad: m.opt_present("skip-bad"),
         logs: m.free,

@@ -1,10 +1,25 @@
-//! The consistency check, per key (each key has one writer connection whose
-//! events are in order in the log). A successful read must return the value
-//! of the last acknowledged write, or that of a later write that failed with
-//! an indeterminate error (timeout, io, driver: it may have been applied);
-//! reading such a value makes it the acknowledged one. A read below the
-//! acknowledged value, or null once a write was acknowledged, is a
-//! `lost_write`; any other value is `unexpected`.
+//! The consistency check, per key. Each key has one writer connection whose
+//! operations are in order in the log, so the key is a register written by
+//! one client, one operation at a time:
+//!
+//! - an acknowledged write was applied before its acknowledgement;
+//! - a write that failed with an indeterminate error (timeout, io, driver)
+//!   may have been applied at any moment after it was sent — also after
+//!   later writes (a late-landing write), or never; at most once;
+//! - any other failed write was not applied.
+//!
+//! A read must return a value some order of those applications explains:
+//! the current value (the last acknowledged write's, or the last value read
+//! since), or the value of an indeterminate write not yet known to have
+//! landed. Reading such a value means it landed then: it becomes the current
+//! value and cannot land again. Otherwise the read is an anomaly:
+//! `lost_write` when it is below the current value or null once a write was
+//! acknowledged, else `unexpected`; then what was read becomes the current
+//! value, so one loss is one anomaly.
+//!
+//! A late-landing write (an indeterminate write whose value is read after a
+//! later write was acknowledged) is legal, so not an anomaly, but worth
+//! seeing: each is counted and the first are listed.
 
 use crate::event::{Op, OpKind};
 use serde::Serialize;
@@ -18,105 +33,280 @@ pub struct Anomaly {
     pub t_us: u64,
     /// What the read returned (null: no row).
     pub value: Option<i64>,
-    /// The last acknowledged write's value (null: none yet).
+    /// The current value before the read (null: none yet).
     pub expected: Option<i64>,
     pub read_line: u64,
-    /// The line of the last acknowledged write, if any.
+    /// The line that set the expected value, if any.
     pub write_line: Option<u64>,
 }
 
-/// At most this many anomalies are kept (all are counted).
-pub const ANOMALIES_KEPT: usize = 1000;
-/// At most this many indeterminate writes are remembered per key.
-const INDETERMINATE_KEPT: usize = 64;
+/// A read that saw an indeterminate write land after a later acknowledged one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LateWrite {
+    pub node: String,
+    pub key: String,
+    /// When the read saw it.
+    pub t_us: u64,
+    pub value: i64,
+    pub read_line: u64,
+    /// The indeterminate write's line.
+    pub write_line: u64,
+    /// The acknowledged write it landed after.
+    pub acked_line: u64,
+}
+
+/// At most this many anomalies and late writes are listed (all are counted).
+pub const LISTED: usize = 1000;
+/// At most this many indeterminate writes are remembered per key; an older
+/// one read later would be reported as an anomaly.
+pub const INDETERMINATE_KEPT: usize = 64;
+
+#[derive(Clone, Copy)]
+struct Indeterminate {
+    value: i64,
+    line: u64,
+    /// Sent before this acknowledged write's line (so reading it is late).
+    before_ack: Option<u64>,
+}
 
 #[derive(Default)]
 struct KeyState {
-    acked: Option<i64>,
+    current: Option<i64>,
+    current_line: Option<u64>,
+    /// The line of the last acknowledged write.
     acked_line: Option<u64>,
-    /// Values of writes after the acknowledged one that may have been applied.
-    indeterminate: Vec<(i64, u64)>,
+    indeterminate: Vec<Indeterminate>,
 }
 
 #[derive(Default)]
 pub struct Consistency {
-    keys: HashMap<Box<str>, KeyState>,
+    keys: HashMap<(usize, u32), KeyState>,
     pub anomalies: Vec<Anomaly>,
-    pub total: u64,
+    pub anomalies_total: u64,
+    pub late_writes: Vec<LateWrite>,
+    pub late_writes_total: u64,
 }
 
 impl Consistency {
-    /// One op event, in log order.
-    pub fn op(&mut self, op: &Op<'_>, line: u64) {
-        if op.op == OpKind::Connect {
-            return;
-        }
-        let state = match self.keys.get_mut(op.key.as_ref()) {
-            Some(s) => s,
-            None => self.keys.entry(op.key.as_ref().into()).or_default(),
-        };
+    /// One op of node number `node`, in log order.
+    pub fn op(&mut self, op: &Op<'_>, node: usize, line: u64) {
+        let state = self.keys.entry((node, op.conn)).or_default();
         match (op.op, op.ok, op.value) {
             (OpKind::Read, true, Some(value)) => {
-                if let Some(kind) = check(state, value) {
-                    self.total += 1;
-                    if self.anomalies.len() < ANOMALIES_KEPT {
-                        self.anomalies.push(Anomaly {
-                            kind,
-                            node: op.node.to_string(),
-                            key: op.key.to_string(),
-                            t_us: op.t_us,
-                            value,
-                            expected: state.acked,
-                            read_line: line,
-                            write_line: state.acked_line,
-                        });
-                    }
-                    // What the database holds now is the new baseline: one
-                    // loss is one anomaly, not one per later read of it.
-                    state.acked = value;
-                    state.acked_line = Some(line);
-                    state.indeterminate.clear();
-                }
+                let seen = read(state, value, line);
+                self.record(seen, op, value, line);
             }
             (OpKind::Insert | OpKind::Update, true, Some(Some(v))) => {
-                state.acked = Some(v);
+                state.current = Some(v);
+                state.current_line = Some(line);
                 state.acked_line = Some(line);
-                state.indeterminate.clear();
-            }
-            (OpKind::Insert | OpKind::Update, false, Some(Some(v))) => {
-                let maybe = op.err.as_ref().is_some_and(|e| e.kind.is_indeterminate());
-                if maybe {
-                    if state.indeterminate.len() == INDETERMINATE_KEPT {
-                        state.indeterminate.remove(0);
-                    }
-                    state.indeterminate.push((v, line));
+                for w in &mut state.indeterminate {
+                    w.before_ack = Some(line);
                 }
+            }
+            (OpKind::Insert | OpKind::Update, false, Some(Some(v)))
+                if op.err.as_ref().is_some_and(|e| e.kind.is_indeterminate()) =>
+            {
+                if state.indeterminate.len() == INDETERMINATE_KEPT {
+                    state.indeterminate.remove(0);
+                }
+                state.indeterminate.push(Indeterminate {
+                    value: v,
+                    line,
+                    before_ack: None,
+                });
             }
             _ => {}
         }
     }
+
+    fn record(&mut self, seen: Seen, op: &Op<'_>, value: Option<i64>, line: u64) {
+        match seen {
+            Seen::Explained => {}
+            Seen::Late {
+                write_line,
+                acked_line,
+            } => {
+                self.late_writes_total += 1;
+                if self.late_writes.len() < LISTED {
+                    self.late_writes.push(LateWrite {
+                        node: op.node.to_string(),
+                        key: op.key.to_string(),
+                        t_us: op.t_us,
+                        value: value.unwrap_or_default(),
+                        read_line: line,
+                        write_line,
+                        acked_line,
+                    });
+                }
+            }
+            Seen::Anomaly {
+                kind,
+                expected,
+                expected_line,
+            } => {
+                self.anomalies_total += 1;
+                if self.anomalies.len() < LISTED {
+                    self.anomalies.push(Anomaly {
+                        kind,
+                        node: op.node.to_string(),
+                        key: op.key.to_string(),
+                        t_us: op.t_us,
+                        value,
+                        expected,
+                        read_line: line,
+                        write_line: expected_line,
+                    });
+                }
+            }
+        }
+    }
 }
 
-/// Checks a read of `value`; updates the state when it reads an
-/// indeterminate write. Returns the anomaly's kind, if any.
-fn check(state: &mut KeyState, value: Option<i64>) -> Option<&'static str> {
-    if value == state.acked {
-        return None;
+enum Seen {
+    Explained,
+    Late {
+        write_line: u64,
+        acked_line: u64,
+    },
+    Anomaly {
+        kind: &'static str,
+        expected: Option<i64>,
+        expected_line: Option<u64>,
+    },
+}
+
+/// Checks a read of `value` at `line` and moves the key's state past it.
+fn read(state: &mut KeyState, value: Option<i64>, line: u64) -> Seen {
+    if value == state.current {
+        return Seen::Explained;
     }
-    if let Some(i) = state
-        .indeterminate
-        .iter()
-        .position(|&(v, _)| Some(v) == value)
-    {
-        let (v, line) = state.indeterminate[i];
-        state.acked = Some(v);
-        state.acked_line = Some(line);
-        state.indeterminate.drain(..=i);
-        return None;
+    let landed = value.and_then(|v| state.indeterminate.iter().position(|w| w.value == v));
+    let (expected, expected_line) = (state.current, state.current_line);
+    state.current = value;
+    state.current_line = Some(line);
+    if let Some(i) = landed {
+        let w = state.indeterminate.remove(i);
+        return match w.before_ack {
+            Some(acked_line) => Seen::Late {
+                write_line: w.line,
+                acked_line,
+            },
+            None => Seen::Explained,
+        };
     }
-    match (state.acked, value) {
-        (Some(_), None) => Some("lost_write"),
-        (Some(a), Some(v)) if v < a => Some("lost_write"),
-        _ => Some("unexpected"),
+    let kind = match (state.acked_line, expected, value) {
+        (Some(_), Some(_), None) => "lost_write",
+        (_, Some(e), Some(v)) if v < e => "lost_write",
+        _ => "unexpected",
+    };
+    Seen::Anomaly {
+        kind,
+        expected,
+        expected_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ErrorKind, OpError};
+
+    /// Ops on one key: `r5` read 5, `r-` read null, `w5` acknowledged write
+    /// of 5, `t5` timed-out write of 5, `s5` write of 5 refused by the server.
+    fn check(script: &str) -> Consistency {
+        let mut c = Consistency::default();
+        for (i, word) in script.split_whitespace().enumerate() {
+            let (kind, number) = word.split_at(1);
+            let value = number.parse::<i64>().ok();
+            let (op, ok, err) = match kind {
+                "r" => (OpKind::Read, true, None),
+                "w" => (OpKind::Update, true, None),
+                "t" => (OpKind::Update, false, Some(ErrorKind::Timeout)),
+                "s" => (OpKind::Update, false, Some(ErrorKind::Server)),
+                _ => panic!("{word}"),
+            };
+            let o = Op {
+                t_us: i as u64,
+                node: "n1".into(),
+                conn: 0,
+                key: "k".into(),
+                op,
+                ok,
+                lat_us: 1,
+                value: Some(value),
+                err: err.map(|kind| OpError {
+                    kind,
+                    code: None,
+                    msg: "x".into(),
+                }),
+                version: None,
+            };
+            c.op(&o, 0, i as u64 + 1);
+        }
+        c
+    }
+
+    fn kinds(c: &Consistency) -> Vec<&'static str> {
+        c.anomalies.iter().map(|a| a.kind).collect()
+    }
+
+    #[test]
+    fn a_clean_history_has_no_anomaly() {
+        let c = check("r- w0 r0 w1 r1 w2 r2");
+        assert_eq!((c.anomalies_total, c.late_writes_total), (0, 0));
+    }
+
+    #[test]
+    fn a_timed_out_write_may_land_or_not() {
+        assert_eq!(
+            check("w5 r5 t6 r5 w6 r6").anomalies_total,
+            0,
+            "never landed"
+        );
+        assert_eq!(
+            check("w5 r5 t6 r6 w7 r7").anomalies_total,
+            0,
+            "landed at once"
+        );
+    }
+
+    #[test]
+    fn a_write_landing_after_a_later_acknowledged_one_is_late_not_lost() {
+        // t6 timed out; the retry read 5 and wrote 6 and 7; then t6 landed.
+        let c = check("w5 t6 r5 w6 w7 r6");
+        assert_eq!(c.anomalies_total, 0);
+        assert_eq!(c.late_writes_total, 1);
+        let late = &c.late_writes[0];
+        assert_eq!(
+            (late.value, late.read_line, late.write_line, late.acked_line),
+            (6, 6, 2, 5)
+        );
+        // It landed once: seeing 7 again would need another write of 7.
+        let c = check("w5 t6 r5 w6 w7 r6 r7");
+        assert_eq!(kinds(&c), ["unexpected"]);
+    }
+
+    #[test]
+    fn a_real_lost_write_is_still_caught() {
+        let c = check("w5 r5 w6 w7 r6");
+        assert_eq!(kinds(&c), ["lost_write"]);
+        let a = &c.anomalies[0];
+        assert_eq!(
+            (a.value, a.expected, a.read_line, a.write_line),
+            (Some(6), Some(7), 5, Some(4))
+        );
+        assert_eq!(kinds(&check("w0 r-")), ["lost_write"], "the row vanished");
+        assert_eq!(
+            kinds(&check("w5 s6 r6")),
+            ["unexpected"],
+            "a refused write never lands"
+        );
+    }
+
+    #[test]
+    fn one_loss_is_one_anomaly() {
+        let c = check("w5 w6 w7 r5 r5 w6 r6");
+        assert_eq!(kinds(&c), ["lost_write"]);
     }
 }

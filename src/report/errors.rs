@@ -1,6 +1,7 @@
 //! Errors grouped by kind and server code, with a count and one sample
 //! message per group.
 
+use super::limits::SAMPLE_CHARS;
 use crate::event::{ErrorKind, OpError};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -37,6 +38,15 @@ impl ErrorSample {
     }
 }
 
+/// A message as kept: at most `SAMPLE_CHARS` characters (memory stays
+/// bounded whatever a server answers).
+fn sample(msg: &str) -> String {
+    match msg.char_indices().nth(SAMPLE_CHARS) {
+        Some((cut, _)) => format!("{}…", &msg[..cut]),
+        None => msg.to_string(),
+    }
+}
+
 pub fn group_key(kind: ErrorKind, code: Option<u16>) -> String {
     match code {
         Some(code) => format!("{}:{code}", kind.name()),
@@ -52,7 +62,7 @@ impl ErrorGroups {
                 kind,
                 code,
                 count: 0,
-                sample: msg.to_string(),
+                sample: sample(msg),
             })
             .count += 1;
     }
@@ -105,6 +115,11 @@ mod tests {
             Some("first")
         );
         assert_eq!(g.brief(), "server:1047 ×2, timeout ×1");
+        g.add(ErrorKind::Io, None, &"x".repeat(10_000));
+        assert_eq!(
+            g.get("io").map(|e| e.sample.chars().count()),
+            Some(SAMPLE_CHARS + 1)
+        );
         let json = serde_json::to_value(&g).expect("json");
         assert_eq!(json["timeout"]["code"], serde_json::Value::Null);
         assert_eq!(json["server:1047"]["kind"], "server");

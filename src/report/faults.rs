@@ -1,106 +1,160 @@
-//! What each fault did, in the leaderboard's terms. For a fault at F whose
-//! command succeeded: the cut nodes (isolate/kill add the node, rejoin/start
-//! remove it) decide the nodes expected to serve; the cluster has settled at
-//! the first T >= F from which every expected node stays up for `steady`
-//! ([T, T + steady] inside the run). `settle_us` = T - F; downtime = time in
-//! [F, T) with no node up; partial downtime = time in [F, T) with at least one
-//! but fewer than N - 1 nodes up. Never settled: both over [F, E), settle null.
-//!
-//! T is found as the stream goes: it starts at F and moves to the end of any
-//! outage of an expected node that overlaps [T, T + steady). Outages close in
-//! time order, so T only moves forward, to the present.
+//! What each fault did. Faults arrive in time order through the reorder
+//! buffer (a fault further out of order — a hand-made stamp taken from a
+//! clock that stepped — arrives late and is placed at its own time at the
+//! end). While the stream runs, each fault's latency window fills
+//! (`fault_window.rs`), following its settle point as outages close. When
+//! the run ends, every fault's numbers are computed from the finished
+//! outages (`settle.rs`), with the nodes expected to serve after it found by
+//! applying the faults in time order (`fault_effect.rs`).
 
-use super::latency::{FaultWindow, LatencyReport, UNSETTLED_WINDOW_US};
-use super::outages::{sweep, Interval, OutageTracker};
+use super::fault_effect;
+use super::fault_window::FaultWindow;
+use super::latency::LatencyReport;
+use super::outages::{Interval, OutageTracker};
+use super::settle::settle;
+use crate::event::fault_clock;
 use serde::Serialize;
+
+/// At most this many latency windows fill at once; opening one more cuts
+/// the oldest short (and says so), so memory stays bounded.
+pub const MAX_OPEN_WINDOWS: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaultReport {
     pub action: String,
+    /// The node the fault names.
     pub node: String,
+    /// False when the run does not measure that node (a fault by hand on
+    /// another node): its effect on the measured nodes is still reported.
+    pub measured: bool,
     pub t_us: u64,
     pub line: u64,
     pub downtime_us: u64,
     pub partial_downtime_us: u64,
     /// None: the cluster did not settle before the run's end minus `steady`.
     pub settle_us: Option<u64>,
-    /// The end of the span downtime and partial downtime were measured over:
-    /// F + settle, or the run's end.
+    /// The end of the span the two downtimes cover: F + settle, or the end.
     pub measured_until_us: u64,
-    /// Latency of successful iterations in [F, F + settle), or [F, F + 10 s)
-    /// when the cluster never settled.
-    pub latency_until_us: u64,
-    pub latency: LatencyReport,
+    /// The latency window [F, latency_until_us), null when not measured.
+    pub latency_until_us: Option<u64>,
+    pub latency: Option<LatencyReport>,
+    /// `exact`, `approximate` (a wall-clock stamp) or `untrusted`.
+    pub stamp: &'static str,
+    /// Why a stamp is not exact, or a window not measured or cut short.
+    pub note: Option<String>,
 }
 
-/// Whether a fault cuts its node off, brings it back, or neither.
-fn effect(action: &str) -> Option<bool> {
-    match action {
-        "isolate" | "kill" => Some(true),
-        "rejoin" | "start" => Some(false),
-        _ => None,
-    }
+/// A fault event as the analysis keeps it.
+#[derive(Debug, Clone)]
+pub struct FaultEvent {
+    pub t_us: u64,
+    pub action: String,
+    pub node: String,
+    /// The node's index among the run's nodes, if it is one.
+    pub index: Option<usize>,
+    pub line: u64,
+    /// The `clock` field of a fault appended by another process.
+    pub clock: Option<String>,
 }
 
 struct Track {
-    action: String,
-    node: usize,
-    t_us: u64,
-    line: u64,
+    event: FaultEvent,
+    /// Arrived further out of time order than the reorder window.
+    late_by_us: Option<u64>,
+    /// The nodes expected to serve, as the stream saw the faults.
     expected: Vec<bool>,
     settle_at: u64,
     resolved: bool,
-    window: FaultWindow,
+    window: Option<FaultWindow>,
+    /// The window once closed: its end and latency.
+    closed: Option<(u64, LatencyReport)>,
+    cut_short: bool,
 }
 
 pub struct Faults {
     steady_us: u64,
+    names: Vec<String>,
     cut: Vec<bool>,
     tracks: Vec<Track>,
-    /// Faults whose command failed: they did not happen.
-    pub ignored: u64,
+    /// Tracks whose window is still filling, oldest first.
+    open: Vec<usize>,
+}
+
+/// What the finished analysis says of the faults.
+pub struct FaultResults {
+    pub reports: Vec<FaultReport>,
+    /// Stamped after the run's end: not analysed.
+    pub after_end: u64,
 }
 
 impl Faults {
-    pub fn new(nodes: usize, steady_us: u64) -> Self {
+    pub fn new(names: Vec<String>, steady_us: u64) -> Self {
         Faults {
             steady_us,
-            cut: vec![false; nodes],
+            cut: vec![false; names.len()],
+            names,
             tracks: Vec::new(),
-            ignored: 0,
+            open: Vec::new(),
         }
     }
 
-    /// A fault event, in time order.
-    pub fn fault(&mut self, t_us: u64, action: &str, node: usize, took_effect: bool, line: u64) {
-        if !took_effect {
-            self.ignored += 1;
-            return;
-        }
-        if let (Some(cut), Some(slot)) = (effect(action), self.cut.get_mut(node)) {
-            *slot = cut;
-        }
+    /// A fault that took effect, in time order.
+    pub fn fault(&mut self, f: FaultEvent) {
+        fault_effect::apply(&mut self.cut, &f.action, f.index);
         let expected: Vec<bool> = self.cut.iter().map(|c| !c).collect();
+        if self.open.len() >= MAX_OPEN_WINDOWS {
+            let oldest = self.open.remove(0);
+            self.cut_short(oldest, f.t_us);
+        }
+        self.open.push(self.tracks.len());
         self.tracks.push(Track {
-            action: action.to_string(),
-            node,
-            t_us,
-            line,
-            resolved: !expected.contains(&true),
+            window: Some(FaultWindow::new(f.t_us, self.steady_us, self.names.len())),
+            settle_at: f.t_us,
+            resolved: false,
             expected,
-            settle_at: t_us,
-            window: FaultWindow::new(t_us, self.cut.len()),
+            late_by_us: None,
+            closed: None,
+            cut_short: false,
+            event: f,
         });
+    }
+
+    /// A fault that arrived more than the reorder window after events later
+    /// than it: placed at its own time when the run ends, without a window.
+    pub fn late_fault(&mut self, f: FaultEvent, newest_us: u64) {
+        self.tracks.push(Track {
+            late_by_us: Some(newest_us.saturating_sub(f.t_us)),
+            expected: Vec::new(),
+            settle_at: f.t_us,
+            resolved: true,
+            window: None,
+            closed: None,
+            cut_short: false,
+            event: f,
+        });
+    }
+
+    fn cut_short(&mut self, track: usize, now_us: u64) {
+        let names = &self.names;
+        let t = &mut self.tracks[track];
+        if let Some(w) = t.window.take() {
+            let (until, latency) = w.close(false, now_us, names);
+            t.closed = Some((until, latency));
+            t.cut_short = true;
+        }
     }
 
     /// An outage of `node` has just closed (the present is its end).
     pub fn outage_closed(&mut self, node: usize, o: Interval) {
         let steady = self.steady_us;
-        for track in self.tracks.iter_mut().filter(|t| !t.resolved) {
-            let overlaps = o.end_us > track.settle_at && o.start_us < track.settle_at + steady;
-            if track.expected[node] && overlaps {
-                track.settle_at = o.end_us;
-                track.window.extend(o.end_us);
+        for &i in &self.open {
+            let t = &mut self.tracks[i];
+            let overlaps = o.end_us > t.settle_at && o.start_us < t.settle_at + steady;
+            if !t.resolved && t.expected.get(node) == Some(&true) && overlaps {
+                t.settle_at = o.end_us;
+                if let Some(w) = t.window.as_mut() {
+                    w.settle_moved(o.end_us);
+                }
             }
         }
     }
@@ -109,62 +163,111 @@ impl Faults {
     pub fn success(&mut self, node: usize, t_us: u64, lat_us: u64, outages: &OutageTracker) {
         let steady = self.steady_us;
         let last = outages.last_success();
-        for track in self.tracks.iter_mut().filter(|t| !t.resolved) {
-            track.window.record(node, t_us, lat_us);
+        let names = &self.names;
+        let tracks = &mut self.tracks;
+        self.open.retain(|&i| {
+            let t = &mut tracks[i];
+            let Some(w) = t.window.as_mut() else {
+                return false;
+            };
+            w.record(node, t_us, lat_us);
             // No later outage of an expected node can start before T + steady.
-            let done = t_us >= track.settle_at + steady
-                && track
-                    .expected
-                    .iter()
-                    .zip(last)
-                    .all(|(&e, &l)| !e || l >= track.settle_at + steady);
-            track.resolved = done;
-        }
+            let sure = t.settle_at + steady;
+            t.resolved = t.resolved
+                || (t_us >= sure && t.expected.iter().zip(last).all(|(&e, &l)| !e || l >= sure));
+            let done = if t.resolved {
+                Some(true)
+            } else if w.capped(t_us) {
+                Some(false)
+            } else {
+                None
+            };
+            match done.and_then(|settled| t.window.take().map(|w| w.close(settled, t_us, names))) {
+                Some(closed) => {
+                    t.closed = Some(closed);
+                    false
+                }
+                None => true,
+            }
+        });
     }
 
-    /// The run ended at `end_us`; `outages` is finished.
-    pub fn finish(
-        self,
-        end_us: u64,
-        outages: &[Vec<Interval>],
-        names: &[String],
-    ) -> Vec<FaultReport> {
-        let n = names.len();
-        let steady = self.steady_us;
-        self.tracks
-            .into_iter()
-            .map(|t| {
-                let settled = t.settle_at + steady <= end_us;
-                let until = if settled {
-                    t.settle_at
-                } else {
-                    end_us.max(t.t_us)
-                };
-                let (mut none, mut partial) = (0, 0);
-                sweep(outages, t.t_us, until, |a, b, up| {
-                    if up == 0 {
-                        none += b - a;
-                    } else if up + 1 < n {
-                        partial += b - a;
-                    }
-                });
-                FaultReport {
-                    action: t.action,
-                    node: names.get(t.node).cloned().unwrap_or_default(),
-                    t_us: t.t_us,
-                    line: t.line,
-                    downtime_us: none,
-                    partial_downtime_us: partial,
-                    settle_us: settled.then(|| t.settle_at - t.t_us),
-                    measured_until_us: until,
-                    latency_until_us: if settled {
-                        t.settle_at
-                    } else {
-                        t.t_us + UNSETTLED_WINDOW_US
-                    },
-                    latency: t.window.result(settled).report(names),
-                }
-            })
-            .collect()
+    /// The run ended at `end_us`; `outages` are every node's, finished.
+    pub fn finish(mut self, end_us: u64, outages: &[Vec<Interval>]) -> FaultResults {
+        self.tracks.sort_by_key(|t| (t.event.t_us, t.event.line));
+        let mut cut = vec![false; self.names.len()];
+        let mut reports = Vec::new();
+        let mut after_end = 0;
+        for t in self.tracks {
+            if t.event.t_us > end_us {
+                after_end += 1;
+                continue;
+            }
+            fault_effect::apply(&mut cut, &t.event.action, t.event.index);
+            let expected: Vec<bool> = cut.iter().map(|c| !c).collect();
+            let numbers = settle(t.event.t_us, &expected, outages, self.steady_us, end_us);
+            let closed = match (t.closed, t.window) {
+                (Some(closed), _) => Some(closed),
+                (None, Some(w)) => Some(w.close(numbers.settle_at.is_some(), end_us, &self.names)),
+                (None, None) => None,
+            };
+            let (stamp, mut note) = stamp(&t.event, t.late_by_us);
+            if t.cut_short {
+                note = Some(format!(
+                    "latency window cut short: more than {MAX_OPEN_WINDOWS} faults were open at once"
+                ));
+            }
+            let (latency_until_us, latency) = match closed {
+                Some((until, latency)) => (Some(until), Some(latency)),
+                None => (None, None),
+            };
+            reports.push(FaultReport {
+                measured: t.event.index.is_some(),
+                action: t.event.action,
+                node: t.event.node,
+                t_us: t.event.t_us,
+                line: t.event.line,
+                downtime_us: numbers.downtime_us,
+                partial_downtime_us: numbers.partial_downtime_us,
+                settle_us: numbers.settle_at.map(|s| s - t.event.t_us),
+                measured_until_us: numbers.measured_until_us,
+                latency_until_us,
+                latency,
+                stamp,
+                note,
+            });
+        }
+        FaultResults { reports, after_end }
+    }
+}
+
+/// How far a fault's stamp can be trusted, and why not.
+fn stamp(f: &FaultEvent, late_by_us: Option<u64>) -> (&'static str, Option<String>) {
+    if let Some(late) = late_by_us {
+        return (
+            "untrusted",
+            Some(format!(
+                "its line came {:.3} s after events later than it (a clock that stepped, or another host's clock?); latency not measured",
+                late as f64 / 1e6
+            )),
+        );
+    }
+    match f.clock.as_deref() {
+        None | Some(fault_clock::MONOTONIC) => ("exact", None),
+        Some(fault_clock::WALL_BEHIND) => (
+            "untrusted",
+            Some(
+                "stamped by hand with a wall clock that was behind the run's start: placed at 0"
+                    .into(),
+            ),
+        ),
+        Some(fault_clock::WALL) => (
+            "approximate",
+            Some("stamped by hand from the wall clock".into()),
+        ),
+        Some(other) => (
+            "approximate",
+            Some(format!("stamped by hand with clock \"{other}\"")),
+        ),
     }
 }

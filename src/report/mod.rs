@@ -1,43 +1,55 @@
 //! perseus-report: replays event logs into the per-second table, outages,
 //! fault metrics, a consistency check and latency figures (docs/report.md).
 //!
-//! Data flows one way: lines → events (reader) → per run: tally, and through
-//! a reorder buffer the time-ordered analyses (outages, attribution, faults,
-//! latency), and in log order the consistency check → summary → exporters.
+//! Data flows one way: bytes → lines (`chunks.rs`) → checked events
+//! (`reader.rs`, `table_scan.rs` for `--table`) → runs (`runs.rs`) → one
+//! run's analyses (`run_analysis.rs`): the table (`crate::tally`), the
+//! consistency check in log order (`consistency.rs`), and through a reorder
+//! buffer (`reorder.rs`) the time-ordered ones (`timeline.rs`: `outages.rs`,
+//! `attribution.rs`, `faults.rs` with `fault_effect.rs`, `fault_window.rs`
+//! and `settle.rs`, `latency.rs` over `histogram.rs`) → a summary
+//! (`summary.rs`) → an exporter (`export/`). `app.rs` and `cli.rs` are the
+//! command; `limits.rs` bounds memory on any input.
 
 pub mod app;
 pub mod attribution;
 pub mod chunks;
 pub mod cli;
-pub mod collect;
 pub mod consistency;
 pub mod errors;
 pub mod export;
+pub mod fault_effect;
+pub mod fault_window;
 pub mod faults;
 pub mod histogram;
 pub mod latency;
+pub mod limits;
+pub mod options;
 pub mod outages;
 pub mod reader;
 pub mod reorder;
-pub mod run;
+pub mod run_analysis;
+pub mod runs;
+pub mod settle;
 pub mod summary;
+pub mod table_scan;
 pub mod timeline;
-pub mod view;
 
-use collect::Runs;
+use options::Options;
 use reader::{Fatal, ReadStats};
-use run::{Finished, Settings};
+use run_analysis::Finished;
+use runs::Runs;
 use std::io::Read;
 
 /// Reads one log and hands each finished run to `done`.
 pub fn analyze(
     file: &str,
     input: impl Read,
-    settings: Settings,
+    options: Options,
     skip_bad: bool,
     done: impl FnMut(Finished),
     warn: &mut dyn FnMut(String),
 ) -> Result<ReadStats, Fatal> {
-    let mut runs = Runs::new(settings, done);
-    reader::read(file, input, skip_bad, settings.table_only, &mut runs, warn)
+    let mut runs = Runs::new(options, done);
+    reader::read(file, input, skip_bad, options.table_only, &mut runs, warn)
 }

@@ -4,6 +4,7 @@
 //! after); the node is down at u when u lies strictly inside it. The cluster
 //! is down where every node is down.
 
+use super::limits::MAX_OUTAGES;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -28,6 +29,9 @@ pub struct OutageTracker {
     gap_us: u64,
     last_success: Vec<u64>,
     closed: Vec<Vec<Interval>>,
+    count: usize,
+    /// More outages than `limits::MAX_OUTAGES` came: the later ones are lost.
+    pub overflowed: bool,
 }
 
 impl OutageTracker {
@@ -36,6 +40,8 @@ impl OutageTracker {
             gap_us,
             last_success: vec![0; nodes],
             closed: vec![Vec::new(); nodes],
+            count: 0,
+            overflowed: false,
         }
     }
 
@@ -56,6 +62,11 @@ impl OutageTracker {
             start_us: from,
             end_us: to,
         };
+        if self.count == MAX_OUTAGES {
+            self.overflowed = true;
+            return None;
+        }
+        self.count += 1;
         self.closed[node].push(outage);
         Some(outage)
     }

@@ -1,12 +1,18 @@
 //! The streaming reader: lines → checked events → a [`Consumer`], one run at
-//! a time. Every line goes through [`Event::parse`]; the reader adds what a
-//! single line cannot know: the first line must start a run, ops and faults
-//! must name a node of their run, and the consumer may reject a line (an
-//! event too far out of time order). Errors name the file and the line.
+//! a time. Every line goes through [`Event::parse`] (or the `--table` fast
+//! path, `table_scan.rs`); the reader adds what a single line cannot know:
+//! the first line must start a run, ops must name a node of their run, and
+//! the consumer may refuse a line (an op too far out of time order). Errors
+//! name the file and the line.
+//!
+//! A torn line — one a killed perseus left half-written — is a warning, not
+//! an error: the last line of the input when it has no newline, or a bad line
+//! followed by the start of the next run appended to the same log.
 
 use super::chunks::{find_newline, Chunks};
-use super::view::{self, Counted};
-use crate::event::{Event, Start};
+use super::limits::{MAX_KEYS, MAX_NODES};
+use super::table_scan::{self, Counted};
+use crate::event::{Event, ParseError, Start};
 use std::fmt;
 use std::io::Read;
 
@@ -15,7 +21,8 @@ pub trait Consumer {
     /// A start event: a run begins (the previous one has ended).
     fn start(&mut self, start: &Start, source: &str);
     /// Any other event; `node` is the index, in the start event's list, of
-    /// the node an op or fault names. An error rejects the line.
+    /// the node an op or fault names (None for a fault on a node the run
+    /// does not measure). An error refuses the line.
     fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), String>;
     /// An op read by the `--table` fast path; `node` as for `event`.
     fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String>;
@@ -27,6 +34,16 @@ pub trait Consumer {
 enum Item<'c> {
     Event(Box<Event<'c>>),
     Counted(Counted<'c>),
+    /// A torn line with the next run's start written straight after it, on
+    /// the same line (logs of perseus before 0.2 appended so).
+    GluedStart(Box<Start>),
+}
+
+impl Item<'_> {
+    fn is_start(&self) -> bool {
+        matches!(self, Item::Event(e) if matches!(**e, Event::Start(_)))
+            || matches!(self, Item::GluedStart(_))
+    }
 }
 
 /// An error that stops the report: `FILE:LINE: message`.
@@ -51,8 +68,8 @@ pub struct ReadStats {
     pub lines: u64,
     /// Malformed lines passed over with `--skip-bad`.
     pub skipped: u64,
-    /// The last line was torn (no newline, does not parse) and was ignored.
-    pub torn: bool,
+    /// Torn lines passed over (a killed run's last line).
+    pub torn: u64,
 }
 
 /// At most this many skipped lines are described one by one.
@@ -64,7 +81,7 @@ struct Parsed<'c> {
     number: u64,
     /// False only for a last line that has no newline after it.
     complete: bool,
-    item: Result<Item<'c>, String>,
+    item: Result<Item<'c>, ParseError>,
 }
 
 /// Parses every non-blank line of a chunk; returns them and the line count.
@@ -86,9 +103,11 @@ fn parse_chunk(chunk: &[u8], table_only: bool) -> (Vec<Parsed<'_>>, u64) {
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let item = match table_only.then(|| view::counted(line)).flatten() {
+        let item = match table_only.then(|| table_scan::counted(line)).flatten() {
             Some(counted) => Ok(Item::Counted(counted)),
-            None => parse(line).map(|e| Item::Event(Box::new(e))),
+            None => parse(line)
+                .map(|e| Item::Event(Box::new(e)))
+                .or_else(|e| glued_start(line).ok_or(e)),
         };
         out.push(Parsed {
             number,
@@ -99,26 +118,48 @@ fn parse_chunk(chunk: &[u8], table_only: bool) -> (Vec<Parsed<'_>>, u64) {
     (out, number)
 }
 
-fn parse(line: &[u8]) -> Result<Event<'_>, String> {
+fn parse(line: &[u8]) -> Result<Event<'_>, ParseError> {
     if !line.is_ascii() {
         if let Err(e) = std::str::from_utf8(line) {
-            return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to() + 1));
+            return Err(ParseError::BadJson(format!(
+                "invalid UTF-8 at byte {}",
+                e.valid_up_to() + 1
+            )));
         }
     }
     Event::parse(line)
 }
 
+/// A start event written straight after a torn line, if the line ends so.
+fn glued_start(line: &[u8]) -> Option<Item<'_>> {
+    const START: &[u8] = b"{\"ev\":\"start\"";
+    let at = line.windows(START.len()).rposition(|w| w == START)?;
+    match parse(&line[at..]) {
+        Ok(Event::Start(s)) if at > 0 => Some(Item::GluedStart(Box::new(s))),
+        _ => None,
+    }
+}
+
+/// A line that did not parse, kept until the next line says whether it was
+/// torn.
+struct BadLine {
+    number: u64,
+    complete: bool,
+    why: ParseError,
+}
+
 /// The in-order part of reading: runs, nodes, errors and warnings.
-struct Session<'a> {
+struct ReadState<'a> {
     file: &'a str,
     skip_bad: bool,
     consumer: &'a mut dyn Consumer,
     warn: &'a mut dyn FnMut(String),
     names: Option<Vec<String>>,
     stats: ReadStats,
+    pending: Option<BadLine>,
 }
 
-impl Session<'_> {
+impl ReadState<'_> {
     fn fatal(&self, line: Option<u64>, msg: String) -> Fatal {
         Fatal {
             file: self.file.to_string(),
@@ -132,40 +173,99 @@ impl Session<'_> {
         for p in lines {
             let number = base + p.number;
             self.stats.lines = number;
-            let Err(msg) = self.line(p.item, number) else {
-                continue;
-            };
-            let file = self.file;
-            if !p.complete {
-                (self.warn)(format!(
-                    "{file}:{number}: warning: torn last line ignored (the writer was stopped mid-line): {msg}"
-                ));
-                self.stats.torn = true;
-                return Ok(());
-            }
-            if self.names.is_none() {
-                return Err(self.fatal(Some(number), first_line_message(msg)));
-            }
-            if !self.skip_bad {
-                return Err(self.fatal(Some(number), msg));
-            }
-            self.stats.skipped += 1;
-            if self.stats.skipped <= WARNINGS_SHOWN {
-                (self.warn)(format!("{file}:{number}: warning: line skipped: {msg}"));
+            match p.item {
+                Ok(item) => {
+                    if let Some(bad) = self.pending.take() {
+                        if item.is_start() {
+                            self.torn(bad.number, &bad.why);
+                        } else {
+                            self.bad_line(bad)?;
+                        }
+                    }
+                    // The reader's own messages say what a first line must be.
+                    if let Err(msg) = self.line(item, number) {
+                        self.bad(number, msg, true)?;
+                    }
+                }
+                Err(why) => {
+                    if let Some(bad) = self.pending.take() {
+                        self.bad_line(bad)?;
+                    }
+                    self.pending = Some(BadLine {
+                        number,
+                        complete: p.complete,
+                        why,
+                    });
+                }
             }
         }
         Ok(())
     }
 
-    fn line(&mut self, item: Result<Item<'_>, String>, number: u64) -> Result<(), String> {
-        let event = match item? {
+    /// The end of the input: a bad last line without a newline was torn.
+    fn end(&mut self) -> Result<(), Fatal> {
+        if let Some(bad) = self.pending.take() {
+            if bad.complete {
+                self.bad_line(bad)?;
+            } else {
+                self.torn(bad.number, &bad.why);
+            }
+        }
+        Ok(())
+    }
+
+    fn torn(&mut self, number: u64, why: &ParseError) {
+        self.stats.torn += 1;
+        (self.warn)(format!(
+            "{}:{number}: warning: torn line ignored (its run was stopped mid-write): {why}",
+            self.file
+        ));
+    }
+
+    fn bad_line(&mut self, bad: BadLine) -> Result<(), Fatal> {
+        let schema = matches!(bad.why, ParseError::UnknownSchema(_));
+        self.bad(bad.number, bad.why.to_string(), schema)
+    }
+
+    /// A line that cannot be used: fatal, or skipped with `--skip-bad`.
+    /// `says_schema`: the message already says what a first line must be.
+    fn bad(&mut self, number: u64, msg: String, says_schema: bool) -> Result<(), Fatal> {
+        if self.names.is_none() {
+            let msg = if says_schema {
+                msg
+            } else {
+                format!("the first line must be a schema-1 start event: {msg}")
+            };
+            return Err(self.fatal(Some(number), msg));
+        }
+        if !self.skip_bad {
+            return Err(self.fatal(Some(number), msg));
+        }
+        self.stats.skipped += 1;
+        if self.stats.skipped <= WARNINGS_SHOWN {
+            (self.warn)(format!(
+                "{}:{number}: warning: line skipped: {msg}",
+                self.file
+            ));
+        }
+        Ok(())
+    }
+
+    fn line(&mut self, item: Item<'_>, number: u64) -> Result<(), String> {
+        let event = match item {
             Item::Event(event) => *event,
+            Item::GluedStart(start) => {
+                self.torn(
+                    number,
+                    &ParseError::BadJson("a run's start written onto it".into()),
+                );
+                Event::Start(*start)
+            }
             Item::Counted(op) => {
-                let Some(names) = &self.names else {
-                    return Err(
-                        "the first line must be a schema-1 start event, not an op event".into(),
-                    );
-                };
+                let names = self
+                    .names
+                    .as_ref()
+                    .ok_or("the first line must be a schema-1 start event, not an op event")?;
                 let node = node_index(&op.node, names, "op")?;
                 return self.consumer.counted(&op, node);
             }
@@ -180,23 +280,27 @@ impl Session<'_> {
                 self.consumer.start(&start, self.file);
                 Ok(())
             }
-            event => match &self.names {
-                None => Err(format!(
-                    "the first line must be a schema-1 start event, not a {} event",
-                    kind(&event)
-                )),
-                Some(names) => {
-                    let node = node_of(&event, names)?;
-                    self.consumer.event(&event, node, number)
-                }
-            },
+            event => {
+                let Some(names) = &self.names else {
+                    return Err(format!(
+                        "the first line must be a schema-1 start event, not a {} event",
+                        event.kind()
+                    ));
+                };
+                let node = match &event {
+                    Event::Op(op) => Some(node_index(&op.node, names, "op")?),
+                    Event::Fault(f) => names.iter().position(|n| n == f.node.as_ref()),
+                    _ => None,
+                };
+                self.consumer.event(&event, node, number)
+            }
         }
     }
 }
 
-/// Reads one log. Warnings (torn last line, skipped lines) go to `warn`.
+/// Reads one log. Warnings (torn lines, skipped lines) go to `warn`.
 /// Chunks are parsed two at a time, one on a helper thread, and consumed in
-/// order. `table_only`: op lines take the fast path of [`view`].
+/// order. `table_only`: op lines take the fast path of `table_scan.rs`.
 pub fn read(
     file: &str,
     input: impl Read,
@@ -206,20 +310,23 @@ pub fn read(
     warn: &mut dyn FnMut(String),
 ) -> Result<ReadStats, Fatal> {
     let mut chunks = Chunks::new(input);
-    let mut s = Session {
+    let mut s = ReadState {
         file,
         skip_bad,
         consumer,
         warn,
         names: None,
         stats: ReadStats::default(),
+        pending: None,
     };
     let mut base = 0;
     loop {
         let mut next = || {
-            chunks
-                .next_chunk()
-                .map_err(|e| s_fatal(file, base, format!("cannot read: {e}")))
+            chunks.next_chunk().map_err(|e| Fatal {
+                file: file.to_string(),
+                line: Some(base + 1),
+                msg: format!("cannot read: {e}"),
+            })
         };
         let Some(first) = next()? else { break };
         let second = next()?;
@@ -234,17 +341,13 @@ pub fn read(
                 let (lines, count) = helper
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                if !s.stats.torn {
-                    s.chunk(lines, base)?;
-                }
+                s.chunk(lines, base)?;
                 base += count;
             }
             Ok(())
         })?;
-        if s.stats.torn {
-            break;
-        }
     }
+    s.end()?;
     if s.names.is_none() {
         return Err(s.fatal(None, "no start event: not a perseus event log".into()));
     }
@@ -258,49 +361,38 @@ pub fn read(
     Ok(s.stats)
 }
 
-fn s_fatal(file: &str, base: u64, msg: String) -> Fatal {
-    Fatal {
-        file: file.to_string(),
-        line: Some(base + 1),
-        msg,
-    }
-}
-
-fn first_line_message(msg: String) -> String {
-    if msg.contains("schema") {
-        msg
-    } else {
-        format!("the first line must be a schema-1 start event: {msg}")
-    }
-}
+/// What a start event must hold for the report to read its run: nodes with
+/// names fit for a table column, within the report's limits.
 fn check_start(start: &Start) -> Result<(), String> {
     if start.nodes.is_empty() {
         return Err("start event lists no nodes".into());
     }
+    if start.nodes.len() > MAX_NODES {
+        return Err(format!(
+            "start event lists {} nodes; perseus-report reads runs of up to {MAX_NODES}",
+            start.nodes.len()
+        ));
+    }
+    let keys = start.nodes.len() as u64 * u64::from(start.settings.conns);
+    if start.settings.conns == 0 || keys > MAX_KEYS {
+        return Err(format!(
+            "start event has {} connection(s) per node on {} nodes; perseus-report reads 1 to {MAX_KEYS} connections in all",
+            start.settings.conns,
+            start.nodes.len()
+        ));
+    }
     for (i, node) in start.nodes.iter().enumerate() {
-        if start.nodes[..i].iter().any(|n| n.name == node.name) {
-            return Err(format!("start event lists node \"{}\" twice", node.name));
+        let name = &node.name;
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "start event lists node {name:?}: a node name is a word without spaces"
+            ));
+        }
+        if start.nodes[..i].iter().any(|n| &n.name == name) {
+            return Err(format!("start event lists node \"{name}\" twice"));
         }
     }
     Ok(())
-}
-
-fn kind(event: &Event<'_>) -> &'static str {
-    match event {
-        Event::Start(_) => "start",
-        Event::Op(_) => "op",
-        Event::Fault(_) => "fault",
-        Event::Stop(_) => "stop",
-    }
-}
-
-fn node_of(event: &Event<'_>, names: &[String]) -> Result<Option<usize>, String> {
-    let name = match event {
-        Event::Op(op) => op.node.as_ref(),
-        Event::Fault(fault) => fault.node.as_ref(),
-        _ => return Ok(None),
-    };
-    node_index(name, names, kind(event)).map(Some)
 }
 
 fn node_index(name: &str, names: &[String], kind: &str) -> Result<usize, String> {

@@ -1,7 +1,9 @@
 //! A small reorder buffer: the log is in channel order, nearly but not
 //! exactly time order (connections differ by milliseconds; faults appended
 //! by hand may be late). Items wait and are released in time order once they
-//! are older than the newest time seen minus the window. Items that arrive in
+//! are older than the newest time seen minus the window. Only items that
+//! `lead` move the newest time: a fault stamped by hand from a clock that
+//! jumped ahead must not make the operations after it look out of order. Items that arrive in
 //! order (nearly all) wait in a queue, at O(1) each; only those that arrive
 //! out of order go to a min-heap. Release takes the earlier of the two heads.
 //! Items of the same time go by rank, then in the order they came. Memory
@@ -64,6 +66,16 @@ impl<T> Reorder<T> {
         }
     }
 
+    /// The newest time of the items that lead.
+    pub fn newest(&self) -> u64 {
+        self.newest
+    }
+
+    /// Whether an item at `t_us` is still within the window.
+    pub fn accepts(&self, t_us: u64) -> bool {
+        t_us.saturating_add(self.window_us) >= self.newest
+    }
+
     /// Adds an item; releases, in time order, those now older than the window.
     /// An item older than the newest time minus the window is an error.
     pub fn push(
@@ -71,9 +83,10 @@ impl<T> Reorder<T> {
         t_us: u64,
         rank: u8,
         item: T,
+        lead: bool,
         out: &mut impl FnMut(u64, T),
     ) -> Result<(), String> {
-        if t_us.saturating_add(self.window_us) < self.newest {
+        if !self.accepts(t_us) {
             return Err(format!(
                 "event at t_us {t_us} comes after one at t_us {}: more than the {} s reorder window out of time order",
                 self.newest,
@@ -96,7 +109,9 @@ impl<T> Reorder<T> {
         } else {
             self.heap.push(entry);
         }
-        self.newest = self.newest.max(t_us);
+        if lead {
+            self.newest = self.newest.max(t_us);
+        }
         let horizon = self.newest.saturating_sub(self.window_us);
         while self.earliest().is_some_and(|t| t < horizon) {
             self.pop(out);
@@ -148,12 +163,30 @@ mod tests {
         let mut got = Vec::new();
         let mut out = |t, i: u32| got.push((t, i));
         for (t, rank, i) in [(5, 1, 0), (3, 1, 1), (5, 1, 2), (5, 0, 5), (20, 1, 3)] {
-            r.push(t, rank, i, &mut out).expect("in window");
+            r.push(t, rank, i, true, &mut out).expect("in window");
         }
-        assert!(r.push(9, 1, 9, &mut out).is_err(), "more than 10 before 20");
-        r.push(12, 1, 4, &mut out).expect("in window");
+        assert!(
+            r.push(9, 1, 9, true, &mut out).is_err(),
+            "more than 10 before 20"
+        );
+        r.push(12, 1, 4, true, &mut out).expect("in window");
+        // An item that does not lead waits for the others to pass it.
+        r.push(1_000, 0, 7, false, &mut out).expect("ahead is fine");
+        r.push(25, 1, 8, true, &mut out).expect("still in window");
         r.finish(&mut out);
-        assert_eq!(got, vec![(3, 1), (5, 5), (5, 0), (5, 2), (12, 4), (20, 3)]);
+        assert_eq!(
+            got,
+            vec![
+                (3, 1),
+                (5, 5),
+                (5, 0),
+                (5, 2),
+                (12, 4),
+                (20, 3),
+                (25, 8),
+                (1_000, 7)
+            ]
+        );
     }
 
     #[test]
@@ -172,7 +205,8 @@ mod tests {
         let mut got = Vec::new();
         let mut out = |t, i: u64| got.push((t, i));
         for &(t, rank, i) in &input {
-            r.push(t, rank, i, &mut out).expect("within the window");
+            r.push(t, rank, i, true, &mut out)
+                .expect("within the window");
         }
         r.finish(&mut out);
         let mut want = input.clone();

@@ -1,10 +1,12 @@
 //! The summary of one run: what every exporter renders. Serialized as is for
-//! `--json`, so field names are the stable keys of that format.
+//! `--json`, so field names are the stable keys of that format
+//! (docs/report.md lists them).
 
-use super::consistency::Anomaly;
+use super::consistency::{Anomaly, LateWrite};
 use super::errors::ErrorGroups;
 use super::faults::FaultReport;
 use super::latency::LatencyReport;
+use crate::event::{InFlightFault, InFlightOp};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,6 +22,8 @@ pub struct OutageReport {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunSummary {
     pub run: String,
+    /// The label the run was given (`perseus --label`), if any.
+    pub label: Option<String>,
     /// The file (or `-`) the run was read from.
     pub source: String,
     pub tool: String,
@@ -28,10 +32,12 @@ pub struct RunSummary {
     pub nodes: Vec<String>,
     pub conns: u32,
     pub unix_us: u64,
-    /// E: the stop event's t_us, or the largest t_us seen when there is none.
+    /// E: the stop event's t_us, or the latest op's when there is none.
     pub end_us: u64,
     /// The stop event's reason; None when the run was killed.
     pub stop_reason: Option<String>,
+    /// What went wrong, for a stop for a log error or a start failure.
+    pub stop_message: Option<String>,
     pub gap_us: u64,
     pub steady_us: u64,
     pub operations: u64,
@@ -42,12 +48,22 @@ pub struct RunSummary {
     pub faults: Vec<FaultReport>,
     /// Fault events whose command failed: not analysed.
     pub faults_ignored: u64,
+    /// Fault events stamped after the run's end: not analysed.
+    pub faults_after_end: u64,
     pub anomalies: Vec<Anomaly>,
     /// All anomalies found (only the first 1000 are listed).
     pub anomalies_total: u64,
+    /// Indeterminate writes seen landing after a later acknowledged write.
+    pub late_writes: Vec<LateWrite>,
+    pub late_writes_total: u64,
     pub latency: LatencyReport,
+    /// Operations and fault commands in flight at the stop.
+    pub in_flight: Vec<InFlightOp>,
+    pub faults_in_flight: Vec<InFlightFault>,
     /// Events after the stop event: ignored.
     pub ignored_after_stop: u64,
+    /// What the reader found wrong with the run as a whole (a hole in the log).
+    pub warnings: Vec<String>,
 }
 
 impl RunSummary {
@@ -55,17 +71,7 @@ impl RunSummary {
         self.outages.iter().filter(|o| o.node.is_none())
     }
 
-    /// The first fault that cuts a node off and the first that brings one
-    /// back: the leaderboard's two groups of columns.
-    pub fn leaderboard_faults(&self) -> (Option<&FaultReport>, Option<&FaultReport>) {
-        let first = |actions: &[&str]| {
-            self.faults
-                .iter()
-                .find(|f| actions.contains(&f.action.as_str()))
-        };
-        (first(&["isolate", "kill"]), first(&["rejoin", "start"]))
-    }
-
+    /// The database version(s) seen, or `unknown`.
     pub fn version(&self) -> String {
         if self.versions.is_empty() {
             "unknown".into()

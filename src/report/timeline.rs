@@ -4,7 +4,7 @@
 
 use super::attribution::Attribution;
 use super::errors::ErrorSample;
-use super::faults::{FaultReport, Faults};
+use super::faults::{FaultEvent, FaultResults, Faults};
 use super::latency::{LatencyReport, PerNode};
 use super::outages::{cluster_outages, OutageTracker};
 use super::reorder::{Reorder, WINDOW_US};
@@ -14,14 +14,12 @@ pub enum What {
     /// A successful iteration and its latency.
     Success(u64),
     Failure(ErrorSample),
-    Fault {
-        action: String,
-        took_effect: bool,
-        line: u64,
-    },
+    /// A fault that took effect.
+    Fault(FaultEvent),
 }
 
 pub struct Timed {
+    /// The node's index (for a fault: any, it is in the event).
     pub node: usize,
     pub what: What,
 }
@@ -40,35 +38,56 @@ pub struct Timeline {
 
 pub struct TimelineResult {
     pub outages: Vec<OutageReport>,
-    pub faults: Vec<FaultReport>,
-    pub faults_ignored: u64,
+    pub faults: FaultResults,
     pub latency: LatencyReport,
 }
 
 impl Timeline {
-    pub fn new(nodes: usize, gap_us: u64, steady_us: u64) -> Self {
+    pub fn new(names: &[String], gap_us: u64, steady_us: u64) -> Self {
+        let nodes = names.len();
         Timeline {
             reorder: Reorder::new(WINDOW_US),
             state: State {
                 outages: OutageTracker::new(nodes, gap_us),
                 attribution: Attribution::new(gap_us),
-                faults: Faults::new(nodes, steady_us),
+                faults: Faults::new(names.to_vec(), steady_us),
                 latency: PerNode::new(nodes),
             },
         }
     }
 
-    /// An event in log order; an error when it is too far out of time order.
-    /// A fault goes before operations of the same microsecond: it applies
-    /// from F on.
+    /// Whether an operation at `t_us` is within the reorder window.
+    pub fn accepts(&self, t_us: u64) -> bool {
+        self.reorder.accepts(t_us)
+    }
+
+    /// An event in log order. A fault goes before operations of the same
+    /// microsecond (it applies from F on); one too far out of order is
+    /// placed at its own time at the end instead.
     pub fn push(&mut self, t_us: u64, event: Timed) -> Result<(), String> {
         let state = &mut self.state;
-        let rank = match event.what {
-            What::Fault { .. } => 0,
-            _ => 1,
-        };
+        if let What::Fault(f) = event.what {
+            if !self.reorder.accepts(t_us) {
+                state.faults.late_fault(f, self.reorder.newest());
+                return Ok(());
+            }
+            let event = Timed {
+                node: event.node,
+                what: What::Fault(f),
+            };
+            return self
+                .reorder
+                .push(t_us, 0, event, false, &mut |t, e| state.handle(t, e));
+        }
         self.reorder
-            .push(t_us, rank, event, &mut |t, e| state.handle(t, e))
+            .push(t_us, 1, event, true, &mut |t, e| state.handle(t, e))?;
+        if state.outages.overflowed {
+            return Err(format!(
+                "more than {} outages in one run: perseus-report's limit (is --gap too small for this log?)",
+                super::limits::MAX_OUTAGES
+            ));
+        }
+        Ok(())
     }
 
     pub fn finish(mut self, end_us: u64, names: &[String]) -> TimelineResult {
@@ -98,11 +117,9 @@ impl Timeline {
                 errors: s.attribution.take((node, o.start_us)),
             })
             .collect();
-        let faults_ignored = s.faults.ignored;
         TimelineResult {
             outages,
-            faults: s.faults.finish(end_us, per_node, names),
-            faults_ignored,
+            faults: s.faults.finish(end_us, per_node),
             latency: s.latency.report(names),
         }
     }
@@ -120,11 +137,7 @@ impl State {
                 self.faults.success(node, t_us, lat_us, &self.outages);
             }
             What::Failure(err) => self.attribution.error(t_us, node, err),
-            What::Fault {
-                action,
-                took_effect,
-                line,
-            } => self.faults.fault(t_us, &action, node, took_effect, line),
+            What::Fault(f) => self.faults.fault(f),
         }
         self.attribution.advance(t_us, &self.outages);
     }

@@ -1,12 +1,16 @@
 //! Hand-made event logs for the report's tests, written with the library's
 //! own serializer so they are schema 1 to the letter.
 
+use perseus::event::RunSettings;
 use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop};
-use perseus::report::run::{Finished, Settings};
+use perseus::report::options::Options;
+use perseus::report::run_analysis::Finished;
 use perseus::report::summary::RunSummary;
 
 pub struct Log {
     pub bytes: Vec<u8>,
+    /// What perseus's writer would count: operations, iterations, errors.
+    counts: (u64, u64, u64),
 }
 
 pub fn start(run: &str, nodes: &[&str]) -> Start {
@@ -19,7 +23,7 @@ pub fn start(run: &str, nodes: &[&str]) -> Start {
             port: 3306 + i as u16,
         })
         .collect();
-    Start::with_defaults(run, 1_700_000_000_000_000, nodes, 1)
+    Start::new(run, 1_700_000_000_000_000, nodes, RunSettings::default())
 }
 
 fn op(
@@ -46,12 +50,20 @@ fn op(
 
 impl Log {
     pub fn new(nodes: &[&str]) -> Log {
-        let mut log = Log { bytes: Vec::new() };
+        let mut log = Log {
+            bytes: Vec::new(),
+            counts: (0, 0, 0),
+        };
         log.event(Event::Start(start("r1", nodes)));
         log
     }
 
     pub fn event(&mut self, e: Event<'_>) -> &mut Self {
+        if let Event::Op(o) = &e {
+            self.counts.0 += 1;
+            self.counts.1 += u64::from(o.is_success());
+            self.counts.2 += u64::from(!o.ok);
+        }
         e.write_line(&mut self.bytes);
         self
     }
@@ -99,17 +111,22 @@ impl Log {
     }
 
     pub fn stop(&mut self, t_us: u64) -> &mut Self {
+        let (operations, iterations, errors) = self.counts;
         self.event(Event::Stop(Stop {
             t_us,
             reason: "duration".into(),
-            iterations: 0,
-            errors: 0,
+            message: None,
+            iterations,
+            errors,
+            operations: Some(operations),
+            in_flight: Vec::new(),
+            faults_in_flight: Vec::new(),
         }))
     }
 }
 
 /// Every run of the log, analysed with these settings; panics on bad input.
-pub fn analyze(bytes: &[u8], settings: Settings) -> Vec<Finished> {
+pub fn analyze(bytes: &[u8], settings: Options) -> Vec<Finished> {
     let mut runs = Vec::new();
     perseus::report::analyze(
         "test.jsonl",
@@ -123,7 +140,7 @@ pub fn analyze(bytes: &[u8], settings: Settings) -> Vec<Finished> {
     runs
 }
 
-pub fn summary(bytes: &[u8], settings: Settings) -> RunSummary {
+pub fn summary(bytes: &[u8], settings: Options) -> RunSummary {
     let mut runs = analyze(bytes, settings);
     assert_eq!(runs.len(), 1);
     runs.remove(0).summary.expect("a summary")
@@ -186,6 +203,7 @@ impl Scenario {
             note: "test".into(),
             exit,
             cmd_us: None,
+            clock: None,
         }));
         self
     }

@@ -2,7 +2,7 @@
 //! names as stable keys (docs/report.md lists them).
 
 use super::Exporter;
-use crate::report::run::Finished;
+use crate::report::run_analysis::Finished;
 use crate::report::summary::RunSummary;
 use serde::Serialize;
 use std::io::{self, Write};

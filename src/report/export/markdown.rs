@@ -1,11 +1,12 @@
 //! `--markdown`: the summary as Markdown tables. First one comparison row per
-//! run, like the Perseus leaderboard (database version; downtime, partial
-//! downtime and disturbance after the first isolate/kill; the same three,
-//! recovery last, after the first rejoin/start), then each run's details.
+//! run (database version; downtime, partial downtime and settle after the
+//! first fault that cuts a node off, then the same three after the first
+//! that brings one back), then each run's outages, faults and latency.
 
-use super::{ms, ms_or, secs, Exporter};
+use super::cells::{self, Numbers};
+use super::Exporter;
 use crate::report::faults::FaultReport;
-use crate::report::run::Finished;
+use crate::report::run_analysis::Finished;
 use crate::report::summary::RunSummary;
 use std::io::{self, Write};
 
@@ -25,14 +26,20 @@ impl Exporter for Markdown {
     }
 }
 
+/// A table cell: the text as the cells render it, with what Markdown would
+/// read as structure escaped.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('<', "&lt;")
+}
+
 fn three(f: Option<&FaultReport>) -> [String; 3] {
-    match f {
-        None => ["–".into(), "–".into(), "–".into()],
-        Some(f) => [
-            ms(f.downtime_us),
-            ms(f.partial_downtime_us),
-            ms_or(f.settle_us, "never"),
-        ],
+    match f.map(cells::numbers) {
+        None => [cells::NONE.into(), cells::NONE.into(), cells::NONE.into()],
+        Some(Numbers {
+            downtime,
+            partial,
+            settle,
+        }) => [downtime, partial, settle],
     }
 }
 
@@ -40,7 +47,7 @@ fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
 
-fn table(head: &[&str], rows: Vec<Vec<String>>) -> String {
+pub fn table(head: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut t = row(&head.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     t.push_str(&row(&vec!["---".to_string(); head.len()]));
     for r in rows {
@@ -49,19 +56,18 @@ fn table(head: &[&str], rows: Vec<Vec<String>>) -> String {
     t
 }
 
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
 pub fn render(runs: &[RunSummary]) -> String {
     let mut md = String::from("## Perseus report\n\nTimes in ms.\n\n");
     let rows = runs
         .iter()
         .map(|s| {
-            let (cut, back) = s.leaderboard_faults();
-            let mut r = vec![cell(&s.run), cell(&s.version())];
+            let (cut, repair) = cells::cut_and_repair(s);
+            let mut r = vec![
+                cell(&cells::run_name(s)),
+                cell(&cells::quoted(&s.version())),
+            ];
             r.extend(three(cut));
-            r.extend(three(back));
+            r.extend(three(repair));
             r
         })
         .collect();
@@ -69,12 +75,12 @@ pub fn render(runs: &[RunSummary]) -> String {
         &[
             "run",
             "database",
-            "isolate downtime",
-            "isolate partial",
-            "disturbance",
-            "rejoin downtime",
-            "rejoin partial",
-            "recovery",
+            "cut: downtime",
+            "cut: partial",
+            "cut: settle",
+            "repair: downtime",
+            "repair: partial",
+            "repair: settle",
         ],
         rows,
     ));
@@ -85,28 +91,25 @@ pub fn render(runs: &[RunSummary]) -> String {
 }
 
 fn details(s: &RunSummary) -> String {
+    let nodes: Vec<String> = s.nodes.iter().map(|n| cells::quoted(n)).collect();
     let mut md = format!(
-        "\n### Run {}\n\n{} against {}; nodes {}; {} s; {} iterations, {} errors, {} anomalies.\n\n",
-        cell(&s.run),
-        cell(&s.tool),
-        cell(&s.version()),
-        s.nodes.join(", "),
-        secs(s.end_us),
+        "\n### Run {}\n\n{} against {}; nodes {}; {} s; {} iterations, {} errors, {} anomalies, {} late-landing writes.\n\n",
+        cell(&cells::run_name(s)),
+        cell(&cells::quoted(&s.tool)),
+        cell(&cells::quoted(&s.version())),
+        cell(&nodes.join(", ")),
+        cells::secs(s.end_us),
         s.iterations,
         s.errors.total(),
-        s.anomalies_total
+        s.anomalies_total,
+        s.late_writes_total
     );
     let outages = s
         .outages
         .iter()
         .map(|o| {
-            vec![
-                o.node.clone().unwrap_or_else(|| "**cluster**".into()),
-                secs(o.start_us),
-                secs(o.end_us),
-                ms(o.duration_us),
-                cell(&o.errors.brief()),
-            ]
+            let c = cells::outage(o);
+            vec![cell(&c.who), c.from, c.to, c.ms, cell(&c.errors)]
         })
         .collect();
     md.push_str(&table(
@@ -117,9 +120,16 @@ fn details(s: &RunSummary) -> String {
         .faults
         .iter()
         .map(|f| {
-            let mut r = vec![secs(f.t_us), cell(&f.action), cell(&f.node)];
-            r.extend(three(Some(f)));
-            r
+            let c = cells::fault(f);
+            vec![
+                c.at,
+                cell(&c.action),
+                cell(&c.node),
+                c.numbers.downtime,
+                c.numbers.partial,
+                c.numbers.settle,
+                cell(c.note.as_deref().unwrap_or(cells::NONE)),
+            ]
         })
         .collect();
     md.push('\n');
@@ -131,6 +141,7 @@ fn details(s: &RunSummary) -> String {
             "downtime",
             "partial",
             "settle",
+            "note",
         ],
         faults,
     ));
@@ -139,13 +150,8 @@ fn details(s: &RunSummary) -> String {
         .nodes
         .iter()
         .map(|l| {
-            vec![
-                l.node.clone(),
-                l.count.to_string(),
-                ms_or(l.p50_us, "–"),
-                ms_or(l.p99_us, "–"),
-                ms_or(l.max_us, "–"),
-            ]
+            let c = cells::latency(l);
+            vec![cell(&c.node), c.count, c.p50, c.p99, c.max]
         })
         .collect();
     md.push('\n');

@@ -1,10 +1,9 @@
 //! The default output: the per-second table, then the summary as `#` lines
 //! (so that tools reading the table skip it like the legend).
 
-use super::{ms, ms_or, secs, Exporter};
-use crate::report::errors::ErrorGroups;
-use crate::report::latency::NodeLatency;
-use crate::report::run::Finished;
+use super::cells::{self, quoted, secs};
+use super::Exporter;
+use crate::report::run_analysis::Finished;
 use crate::report::summary::RunSummary;
 use std::io::{self, Write};
 
@@ -24,132 +23,28 @@ impl Exporter for Text {
     }
 }
 
-fn errors_line(errors: &ErrorGroups) -> String {
-    if errors.is_empty() {
-        return "none".into();
-    }
-    let parts: Vec<String> = errors
-        .groups()
-        .map(|(key, g)| format!("{key} ×{} (\"{}\")", g.count, g.sample))
-        .collect();
-    parts.join(", ")
-}
-
-fn latency_line(l: &NodeLatency) -> String {
-    let q = |v: Option<u64>| ms_or(v, "-");
+fn latency_line(l: &cells::LatencyCells) -> String {
     format!(
         "{} p50 {} p99 {} max {} ms ({} iterations)",
-        l.node,
-        q(l.p50_us),
-        q(l.p99_us),
-        q(l.max_us),
-        l.count
+        l.node, l.p50, l.p99, l.max, l.count
     )
 }
 
 /// The human summary of one run.
 pub fn summary(s: &RunSummary) -> String {
-    let mut o = Vec::new();
-    o.push(String::new());
-    let ended = match &s.stop_reason {
-        Some(reason) => format!("stopped: {reason}"),
-        None => "no stop event: killed".into(),
-    };
-    o.push(format!(
-        "run {} from {}: {}, database {}",
-        s.run,
-        s.source,
-        s.tool,
-        s.version()
-    ));
-    o.push(format!(
-        "nodes {} ({} conns each); {} s ({ended})",
-        s.nodes.join(", "),
-        s.conns,
-        secs(s.end_us)
-    ));
-    o.push(format!(
-        "iterations {}; operations {}; errors {}: {}",
-        s.iterations,
-        s.operations,
-        s.errors.total(),
-        s.errors.brief()
-    ));
-    o.push(format!(
-        "outages (gaps over {} ms; times in s since the start):",
-        ms(s.gap_us)
-    ));
-    if s.outages.is_empty() {
-        o.push("  none".into());
-    }
-    for out in &s.outages {
-        o.push(format!(
-            "  {:<8} {} – {}  {} ms; errors: {}",
-            out.node.as_deref().unwrap_or("CLUSTER"),
-            secs(out.start_us),
-            secs(out.end_us),
-            ms(out.duration_us),
-            errors_line(&out.errors)
-        ));
-    }
-    o.push(format!(
-        "faults (settled = every expected node up for {} ms):",
-        ms(s.steady_us)
-    ));
-    if s.faults.is_empty() {
-        o.push("  none".into());
-    }
-    for f in &s.faults {
-        let settle = match f.settle_us {
-            Some(us) => format!("settled after {} ms", ms(us)),
-            None => format!(
-                "never settled (measured until {} s)",
-                secs(f.measured_until_us)
-            ),
-        };
-        o.push(format!(
-            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}",
-            secs(f.t_us),
-            f.action,
-            f.node,
-            ms(f.downtime_us),
-            ms(f.partial_downtime_us)
-        ));
-        for l in &f.latency.nodes {
-            o.push(format!(
-                "    until {} s: {}",
-                secs(f.latency_until_us),
-                latency_line(l)
-            ));
-        }
-    }
-    if s.faults_ignored > 0 {
-        o.push(format!(
-            "  ({} faults whose command failed ignored)",
-            s.faults_ignored
-        ));
-    }
-    o.push(format!("consistency: {} anomalies", s.anomalies_total));
-    for a in &s.anomalies {
-        o.push(format!(
-            "  {} on {} key {} at {} s: read {} expected {} (read line {}, write line {})",
-            a.kind,
-            a.node,
-            a.key,
-            secs(a.t_us),
-            show(a.value),
-            show(a.expected),
-            a.read_line,
-            a.write_line.map_or("-".into(), |l| l.to_string())
-        ));
-    }
+    let mut o = vec![String::new()];
+    head(s, &mut o);
+    outages(s, &mut o);
+    faults(s, &mut o);
+    consistency(s, &mut o);
     o.push(format!(
         "latency of successful writes (p50/p99 within {:.1}%):",
         s.latency.relative_error * 100.0
     ));
     for l in &s.latency.nodes {
-        o.push(format!("  {}", latency_line(l)));
+        o.push(format!("  {}", latency_line(&cells::latency(l))));
     }
+    ending(s, &mut o);
     let mut text = String::new();
     for line in o {
         text.push('#');
@@ -162,6 +57,166 @@ pub fn summary(s: &RunSummary) -> String {
     text
 }
 
-fn show(v: Option<i64>) -> String {
-    v.map_or("null".into(), |v| v.to_string())
+fn head(s: &RunSummary, o: &mut Vec<String>) {
+    let ended = match &s.stop_reason {
+        Some(reason) => format!("stopped: {}", quoted(reason)),
+        None => "no stop event: killed".into(),
+    };
+    o.push(format!(
+        "run {} from {}: {}, database {}",
+        cells::run_name(s),
+        quoted(&s.source),
+        quoted(&s.tool),
+        quoted(&s.version())
+    ));
+    let nodes: Vec<String> = s.nodes.iter().map(|n| quoted(n)).collect();
+    o.push(format!(
+        "nodes {} ({} conns each); {} s ({ended})",
+        nodes.join(", "),
+        s.conns,
+        secs(s.end_us)
+    ));
+    if let Some(message) = &s.stop_message {
+        o.push(format!("stop: {}", quoted(message)));
+    }
+    o.push(format!(
+        "iterations {}; operations {}; errors {}: {}",
+        s.iterations,
+        s.operations,
+        s.errors.total(),
+        cells::errors_brief(&s.errors)
+    ));
+}
+
+fn outages(s: &RunSummary, o: &mut Vec<String>) {
+    o.push(format!(
+        "outages (gaps over {} ms; times in s since the start):",
+        cells::ms(s.gap_us)
+    ));
+    if s.outages.is_empty() {
+        o.push("  none".into());
+    }
+    for out in &s.outages {
+        let c = cells::outage(out);
+        o.push(format!(
+            "  {:<8} {} – {}  {} ms; errors: {}",
+            c.who,
+            c.from,
+            c.to,
+            c.ms,
+            cells::errors_with_samples(&out.errors)
+        ));
+    }
+}
+
+fn faults(s: &RunSummary, o: &mut Vec<String>) {
+    o.push(format!(
+        "faults (settled = every expected node up for {} ms):",
+        cells::ms(s.steady_us)
+    ));
+    if s.faults.is_empty() {
+        o.push("  none".into());
+    }
+    for f in &s.faults {
+        let c = cells::fault(f);
+        let settle = match f.settle_us {
+            Some(_) => format!("settled after {} ms", c.numbers.settle),
+            None => format!(
+                "never settled (measured until {} s)",
+                secs(f.measured_until_us)
+            ),
+        };
+        o.push(format!(
+            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}",
+            c.at, c.action, c.node, c.numbers.downtime, c.numbers.partial
+        ));
+        if let Some(note) = &c.note {
+            o.push(format!("    ({note})"));
+        }
+        if let (Some(until), Some(latency)) = (f.latency_until_us, &f.latency) {
+            for l in &latency.nodes {
+                o.push(format!(
+                    "    until {} s: {}",
+                    secs(until),
+                    latency_line(&cells::latency(l))
+                ));
+            }
+        }
+    }
+    let mut not_analysed = Vec::new();
+    if s.faults_ignored > 0 {
+        not_analysed.push(format!("{} whose command failed", s.faults_ignored));
+    }
+    if s.faults_after_end > 0 {
+        not_analysed.push(format!(
+            "{} stamped after the run's end",
+            s.faults_after_end
+        ));
+    }
+    if !not_analysed.is_empty() {
+        o.push(format!(
+            "  (faults not analysed: {})",
+            not_analysed.join(", ")
+        ));
+    }
+}
+
+fn consistency(s: &RunSummary, o: &mut Vec<String>) {
+    o.push(format!(
+        "consistency: {} anomalies; {} late-landing writes",
+        s.anomalies_total, s.late_writes_total
+    ));
+    let show = |v: Option<i64>| v.map_or("null".into(), |v| v.to_string());
+    for a in &s.anomalies {
+        o.push(format!(
+            "  {} on {} key {} at {} s: read {} expected {} (read line {}, write line {})",
+            a.kind,
+            quoted(&a.node),
+            quoted(&a.key),
+            secs(a.t_us),
+            show(a.value),
+            show(a.expected),
+            a.read_line,
+            a.write_line.map_or(cells::NONE.into(), |l| l.to_string())
+        ));
+    }
+    for w in &s.late_writes {
+        o.push(format!(
+            "  late write on {} key {} seen at {} s: value {} of the write at line {}, after the acknowledged write at line {} (read line {})",
+            quoted(&w.node),
+            quoted(&w.key),
+            secs(w.t_us),
+            w.value,
+            w.write_line,
+            w.acked_line,
+            w.read_line
+        ));
+    }
+}
+
+fn ending(s: &RunSummary, o: &mut Vec<String>) {
+    if !s.in_flight.is_empty() || !s.faults_in_flight.is_empty() {
+        let mut parts: Vec<String> = s.in_flight.iter().map(cells::in_flight).collect();
+        parts.extend(s.faults_in_flight.iter().map(|f| {
+            format!(
+                "fault {} {} since {} s (ended)",
+                quoted(&f.action),
+                quoted(&f.node),
+                secs(f.started_us)
+            )
+        }));
+        o.push(format!(
+            "in flight at the stop (not counted): {}",
+            parts.join(", ")
+        ));
+    }
+    if s.ignored_after_stop > 0 {
+        o.push(format!(
+            "{} events after the stop event ignored",
+            s.ignored_after_stop
+        ));
+    }
+    for w in &s.warnings {
+        o.push(format!("warning: {}", quoted(w)));
+    }
 }

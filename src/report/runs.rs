@@ -1,21 +1,23 @@
-//! The reader's consumer: one [`RunAnalysis`] per run, each handed over
-//! finished as soon as its last event has been read.
+//! The reader's consumer: splits the stream into runs, one
+//! [`RunAnalysis`] per run, each handed over finished as soon as its last
+//! event has been read.
 
+use super::options::Options;
 use super::reader::Consumer;
-use super::run::{Finished, RunAnalysis, Settings};
-use super::view::Counted;
+use super::run_analysis::{Finished, RunAnalysis};
+use super::table_scan::Counted;
 use crate::event::{Event, Start};
 
 pub struct Runs<F: FnMut(Finished)> {
-    settings: Settings,
+    options: Options,
     current: Option<RunAnalysis>,
     done: F,
 }
 
 impl<F: FnMut(Finished)> Runs<F> {
-    pub fn new(settings: Settings, done: F) -> Self {
+    pub fn new(options: Options, done: F) -> Self {
         Runs {
-            settings,
+            options,
             current: None,
             done,
         }
@@ -25,7 +27,7 @@ impl<F: FnMut(Finished)> Runs<F> {
 impl<F: FnMut(Finished)> Consumer for Runs<F> {
     fn start(&mut self, start: &Start, source: &str) {
         self.end();
-        self.current = Some(RunAnalysis::new(start, source, self.settings));
+        self.current = Some(RunAnalysis::new(start, source, self.options));
     }
 
     fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), String> {

@@ -1,5 +1,6 @@
-//! The fast path of `--table`: an op line read for the five fields the table
-//! needs (ev, t_us, node, op, ok), other fields skipped unparsed. Anything
+//! The fast path of `--table`: an op line read for the seven fields the
+//! table and its checks need (ev, t_us, node, conn, key, op, ok), other
+//! fields skipped unparsed. Anything
 //! else (start, fault and stop lines, and any op line this view cannot read)
 //! goes through [`Event::parse`](crate::event::Event::parse), which also
 //! words the errors. So `--table` checks the fields it reads; the full
@@ -16,6 +17,9 @@ struct View<'a> {
     t_us: Option<i64>,
     #[serde(borrow)]
     node: Option<Cow<'a, str>>,
+    conn: Option<u32>,
+    #[serde(borrow)]
+    key: Option<Cow<'a, str>>,
     op: Option<OpKind>,
     ok: Option<bool>,
 }
@@ -25,6 +29,8 @@ struct View<'a> {
 pub struct Counted<'a> {
     pub t_us: u64,
     pub node: Cow<'a, str>,
+    pub conn: u32,
+    pub key: Cow<'a, str>,
     /// A successful insert or update: one iteration.
     pub success: bool,
     pub failed: bool,
@@ -35,7 +41,7 @@ pub fn counted(line: &[u8]) -> Option<Counted<'_>> {
     scan_canonical(line).or_else(|| via_serde(line))
 }
 
-fn via_serde(line: &[u8]) -> Option<Counted<'_>> {
+pub(crate) fn via_serde(line: &[u8]) -> Option<Counted<'_>> {
     let v: View<'_> = serde_json::from_slice(line).ok()?;
     if v.ev != "op" {
         return None;
@@ -45,6 +51,8 @@ fn via_serde(line: &[u8]) -> Option<Counted<'_>> {
     Some(Counted {
         t_us,
         node: v.node?,
+        conn: v.conn?,
+        key: v.key?,
         success: ok && op.is_write(),
         failed: !ok,
     })
@@ -54,16 +62,16 @@ fn via_serde(line: &[u8]) -> Option<Counted<'_>> {
 /// no white space, no escapes in node or key, closing brace last), about ten
 /// times faster than a JSON parser. Any other shape returns None and goes
 /// through serde, so this decides nothing serde would decide differently.
-fn scan_canonical(line: &[u8]) -> Option<Counted<'_>> {
+pub(crate) fn scan_canonical(line: &[u8]) -> Option<Counted<'_>> {
     let mut s = Scanner { line, at: 0 };
     s.expect(br#"{"ev":"op","t_us":"#)?;
     let t_us = s.number()?;
     s.expect(br#","node":""#)?;
     let node = s.plain_string()?;
     s.expect(br#","conn":"#)?;
-    s.number()?;
+    let conn = u32::try_from(s.number()?).ok()?;
     s.expect(br#","key":""#)?;
-    s.plain_string()?;
+    let key = s.plain_string()?;
     s.expect(br#","op":""#)?;
     let op = s.plain_string()?;
     s.expect(br#","ok":"#)?;
@@ -84,6 +92,8 @@ fn scan_canonical(line: &[u8]) -> Option<Counted<'_>> {
     Some(Counted {
         t_us,
         node: Cow::Borrowed(node),
+        conn,
+        key: Cow::Borrowed(key),
         success: ok && write,
         failed: !ok,
     })

@@ -1,12 +1,15 @@
-//! Talking to one node: connection options, the three statements of an
-//! iteration, how errors are classified, and the check made before the run.
+//! The database behind the worker for MySQL-protocol servers: connection
+//! options, the three statements of an iteration, and how the client
+//! library's errors are classified for the log.
 
+use super::database::{Connection, Connector, Update};
 use crate::cluster::NodeSpec;
-use crate::event::ErrorKind;
+use crate::event::{ErrorKind, OpError};
 use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Statement};
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -62,8 +65,14 @@ pub fn opts(node: &NodeSpec, creds: &Credentials, timeouts: Timeouts) -> Opts {
         .into()
 }
 
+/// Connects to one node with fixed options and statements.
+pub struct MysqlConnector {
+    pub opts: Opts,
+    pub sql: Arc<Sql>,
+}
+
 /// An open connection with the iteration's statements prepared on it.
-pub struct Session {
+pub struct MysqlConnection {
     pub conn: Conn,
     pub read: Statement,
     pub insert: Statement,
@@ -71,20 +80,67 @@ pub struct Session {
     pub version: String,
 }
 
-/// Connects and prepares; this is the whole `connect` operation of the log.
-pub fn open(opts: &Opts, sql: &Sql) -> Result<Session, mysql::Error> {
-    let mut conn = Conn::new(opts.clone())?;
-    let version: Option<String> = conn.query_first("SELECT VERSION()")?;
-    let read = conn.prep(&sql.read)?;
-    let insert = conn.prep(&sql.insert)?;
-    let update = conn.prep(&sql.update)?;
-    Ok(Session {
-        conn,
-        read,
-        insert,
-        update,
-        version: version.unwrap_or_default(),
-    })
+impl MysqlConnection {
+    /// Connects and prepares; this is the whole `connect` operation of the log.
+    pub fn open(opts: &Opts, sql: &Sql) -> Result<MysqlConnection, mysql::Error> {
+        let mut conn = Conn::new(opts.clone())?;
+        let version: Option<String> = conn.query_first("SELECT VERSION()")?;
+        let read = conn.prep(&sql.read)?;
+        let insert = conn.prep(&sql.insert)?;
+        let update = conn.prep(&sql.update)?;
+        Ok(MysqlConnection {
+            conn,
+            read,
+            insert,
+            update,
+            version: version.unwrap_or_default(),
+        })
+    }
+}
+
+impl Connector for MysqlConnector {
+    type Connection = MysqlConnection;
+
+    fn connect(&self) -> Result<MysqlConnection, OpError<'static>> {
+        MysqlConnection::open(&self.opts, &self.sql).map_err(|e| op_error(&e, true))
+    }
+}
+
+impl Connection for MysqlConnection {
+    fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn read(&mut self, key: &str) -> Result<Option<i64>, OpError<'static>> {
+        self.conn
+            .exec_first(&self.read, (key,))
+            .map_err(|e| op_error(&e, false))
+    }
+
+    fn insert(&mut self, key: &str, value: i64) -> Result<(), OpError<'static>> {
+        self.conn
+            .exec_drop(&self.insert, (key, value))
+            .map_err(|e| op_error(&e, false))
+    }
+
+    fn update(&mut self, key: &str, value: i64) -> Result<Update, OpError<'static>> {
+        self.conn
+            .exec_drop(&self.update, (value, key))
+            .map_err(|e| op_error(&e, false))?;
+        Ok(match self.conn.affected_rows() {
+            1 => Update::Written,
+            _ => Update::NoRow,
+        })
+    }
+}
+
+fn op_error(err: &mysql::Error, connecting: bool) -> OpError<'static> {
+    let (kind, code, msg) = classify(err, connecting);
+    OpError {
+        kind,
+        code,
+        msg: msg.into(),
+    }
 }
 
 /// How a failure is logged: kind, server error code, message.
@@ -152,41 +208,6 @@ fn find_io<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e io::Err
         cur = e.source();
     }
     None
-}
-
-/// What the check before the run found on one node.
-pub enum Preflight {
-    Ready,
-    /// Reachable and answering, but not ready (e.g. a Galera node out of quorum).
-    NotReady(String),
-    Unreachable(String),
-    /// Wrong credentials, missing database or table: the run must not start.
-    Fatal(String),
-}
-
-pub fn preflight(
-    node: &NodeSpec,
-    opts: &Opts,
-    sql: &Sql,
-    database: &str,
-    table: &str,
-) -> Preflight {
-    let at = format!("node {} ({}:{})", node.name, node.host, node.port);
-    match open(opts, sql) {
-        Ok(_) => Preflight::Ready,
-        Err(mysql::Error::MySqlError(e)) => match e.code {
-            1045 | 1044 | 1142 | 1698 => Preflight::Fatal(format!(
-                "{at}: access denied ({}): check --user and the password (MYSQL_PWD or --password-file)",
-                e.message
-            )),
-            1049 | 1146 => Preflight::Fatal(format!(
-                "{at}: {} — table {database}.{table} is missing; create it with: bin/init-lily.sh {}",
-                e.message, node.name
-            )),
-            code => Preflight::NotReady(format!("{at}: server error {code}: {}", e.message)),
-        },
-        Err(e) => Preflight::Unreachable(format!("{at}: {}", classify(&e, true).2)),
-    }
 }
 
 /// Database and table names go into SQL text, so only plain identifiers pass.

@@ -1,0 +1,338 @@
+//! Faults on a schedule: at time AT of the run, the command configured for
+//! the action (`--fault-cmd ACTION=COMMAND`) runs with the action's argument,
+//! if any, and the target appended (`bin/lab.sh loss 30 n1`). Each command
+//! starts at its time whatever an earlier one is doing; a fault event is
+//! logged when it finishes, stamped then (a fault command should return once
+//! the fault is in effect), with its exit status. A command that outlives
+//! `--fault-timeout` is killed with its children; at the stop every command
+//! still running is ended the same way and reported as in flight.
+
+use super::clock::Clock;
+use super::fault_spec::ScheduledFault;
+use super::stop::StopSignal;
+use super::writer::Msg;
+use crate::event::{Fault, InFlightFault};
+use std::collections::{BTreeMap, VecDeque};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a command ended at the stop gets to exit after SIGTERM.
+const TERM_GRACE: Duration = Duration::from_millis(300);
+
+pub struct Scheduler {
+    pub faults: Vec<ScheduledFault>,
+    pub commands: BTreeMap<String, Vec<String>>,
+    pub command_timeout: Duration,
+    pub clock: Arc<dyn Clock>,
+    pub tx: Sender<Msg>,
+    pub stop: Arc<StopSignal>,
+}
+
+/// A fault command that has started and not yet been reaped.
+struct Running {
+    fault: ScheduledFault,
+    child: Child,
+    line: String,
+    started: Instant,
+    started_us: u64,
+}
+
+impl Scheduler {
+    /// Runs the schedule to its end or to the stop; returns the commands
+    /// ended by the stop.
+    pub fn run(mut self) -> Vec<InFlightFault> {
+        self.faults.sort_by_key(|f| f.at);
+        let mut due: VecDeque<ScheduledFault> = std::mem::take(&mut self.faults).into();
+        let mut running: Vec<Running> = Vec::new();
+        loop {
+            if self.stop.is_stopped() {
+                for f in &due {
+                    eprintln!(
+                        "perseus: fault {} not applied: the run ended first",
+                        f.spec()
+                    );
+                }
+                return running.into_iter().map(|r| self.end(r)).collect();
+            }
+            let now = self.clock.now_us();
+            while due.front().is_some_and(|f| f.at.as_micros() as u64 <= now) {
+                if let Some(fault) = due.pop_front() {
+                    running.extend(self.launch(fault));
+                }
+            }
+            running = running.into_iter().filter_map(|r| self.reap(r)).collect();
+            if due.is_empty() && running.is_empty() {
+                return Vec::new();
+            }
+            let next_us = due.front().map_or(u64::MAX, |f| f.at.as_micros() as u64);
+            let nap_us = if running.is_empty() { 20_000 } else { 2_000 };
+            let wait = next_us.saturating_sub(self.clock.now_us()).min(nap_us);
+            std::thread::sleep(Duration::from_micros(wait.max(100)));
+        }
+    }
+
+    /// Starts the fault's command; a command that cannot start is logged at once.
+    fn launch(&self, fault: ScheduledFault) -> Option<Running> {
+        let words = self
+            .commands
+            .get(&fault.action)
+            .cloned()
+            .unwrap_or_default();
+        let mut args: Vec<String> = words.iter().skip(1).cloned().collect();
+        args.extend(fault.arg.iter().cloned());
+        args.push(fault.target.clone());
+        let line = format!(
+            "{} {}",
+            words.first().map_or("", String::as_str),
+            args.join(" ")
+        );
+        let started = Instant::now();
+        let started_us = self.clock.now_us();
+        let Some(program) = words.first() else {
+            self.logged(
+                &fault,
+                line,
+                -1,
+                Some("no command configured".into()),
+                started,
+            );
+            return None;
+        };
+        let spawned = Command::new(program)
+            .args(&args)
+            // Its own process group, so that it and its children can be ended together.
+            .process_group(0)
+            .stdin(Stdio::null())
+            // Our stdout is the table.
+            .stdout(Stdio::from(std::io::stderr()))
+            .spawn();
+        match spawned {
+            Ok(child) => Some(Running {
+                fault,
+                child,
+                line,
+                started,
+                started_us,
+            }),
+            Err(e) => {
+                self.logged(
+                    &fault,
+                    line,
+                    -1,
+                    Some(format!("cannot start: {e}")),
+                    started,
+                );
+                None
+            }
+        }
+    }
+
+    /// Logs a finished command; keeps one still running (killing it once
+    /// past the timeout).
+    fn reap(&self, mut r: Running) -> Option<Running> {
+        match r.child.try_wait() {
+            Ok(Some(status)) => {
+                let (exit, why) = match status.code() {
+                    Some(code) => (code, None),
+                    None => (-1, Some(format!("ended by a signal: {status}"))),
+                };
+                self.logged(&r.fault, r.line, exit, why, r.started);
+                None
+            }
+            Ok(None) if r.started.elapsed() >= self.command_timeout => {
+                kill_group(&mut r.child, libc::SIGKILL);
+                let secs = self.command_timeout.as_secs_f64();
+                let why = format!("timed out after {secs} s and was killed");
+                self.logged(&r.fault, r.line, -1, Some(why), r.started);
+                None
+            }
+            Ok(None) => Some(r),
+            Err(e) => {
+                let why = format!("cannot wait for it: {e}");
+                self.logged(&r.fault, r.line, -1, Some(why), r.started);
+                None
+            }
+        }
+    }
+
+    fn logged(
+        &self,
+        f: &ScheduledFault,
+        line: String,
+        exit: i32,
+        why: Option<String>,
+        started: Instant,
+    ) {
+        let event = Fault {
+            t_us: self.clock.now_us(),
+            action: f.action_spec().into(),
+            node: f.target.clone().into(),
+            note: match why {
+                None => line.into(),
+                Some(why) => format!("{line} ({why})").into(),
+            },
+            exit: Some(exit),
+            cmd_us: Some(started.elapsed().as_micros() as u64),
+            clock: None,
+        };
+        let _ = self.tx.send(Msg::Fault(event));
+    }
+
+    /// Ends a command still running at the stop: SIGTERM to its group, then
+    /// SIGKILL to what is left after a short grace.
+    fn end(&self, mut r: Running) -> InFlightFault {
+        kill_group(&mut r.child, libc::SIGTERM);
+        let deadline = Instant::now() + TERM_GRACE;
+        while Instant::now() < deadline && matches!(r.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        kill_group(&mut r.child, libc::SIGKILL);
+        InFlightFault {
+            action: r.fault.action_spec(),
+            node: r.fault.target,
+            started_us: r.started_us,
+            note: r.line,
+        }
+    }
+}
+
+/// Sends `signal` to the command's process group (it leads it), and reaps
+/// it when that is SIGKILL.
+fn kill_group(child: &mut Child, signal: i32) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        // SAFETY: kill(2) on a process group we created; no memory involved.
+        unsafe {
+            libc::kill(-pid, signal);
+        }
+    }
+    if signal == libc::SIGKILL {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::clock::RunClock;
+    use crate::load::fault_spec::parse_fault;
+    use crate::load::stop::StopReason;
+    use std::sync::mpsc::channel;
+
+    fn scheduler(
+        faults: &[&str],
+        commands: &[(&str, &str)],
+    ) -> (Scheduler, std::sync::mpsc::Receiver<Msg>) {
+        let clock: Arc<dyn Clock> = Arc::new(RunClock::start());
+        let (tx, rx) = channel();
+        let s = Scheduler {
+            faults: faults
+                .iter()
+                .map(|f| parse_fault(f).expect("spec"))
+                .collect(),
+            commands: commands
+                .iter()
+                .map(|(a, c)| {
+                    (
+                        a.to_string(),
+                        c.split_whitespace().map(String::from).collect(),
+                    )
+                })
+                .collect(),
+            command_timeout: Duration::from_secs(30),
+            stop: Arc::new(StopSignal::new(clock.clone())),
+            clock,
+            tx,
+        };
+        (s, rx)
+    }
+
+    /// `sh FILE`: a command that sleeps 30 s whatever its arguments.
+    fn hang_command(name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("perseus-sched-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let script = dir.join("hang.sh");
+        std::fs::write(&script, "sleep 30\n").expect("script");
+        format!("sh {}", script.display())
+    }
+
+    fn faults(rx: &std::sync::mpsc::Receiver<Msg>) -> Vec<Fault<'static>> {
+        rx.try_iter()
+            .filter_map(|m| match m {
+                Msg::Fault(f) => Some(f),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_fault_runs_at_its_time_whatever_an_earlier_command_does() {
+        let hang = hang_command("order");
+        let (s, rx) = scheduler(
+            &["0:hang:n1", "200ms:mark:n2", "300ms:loss:30:n3"],
+            &[("hang", &hang), ("mark", "true"), ("loss", "echo")],
+        );
+        let stop = s.stop.clone();
+        let runner = std::thread::spawn(move || s.run());
+        std::thread::sleep(Duration::from_millis(600));
+        let done = faults(&rx);
+        let at: Vec<_> = done
+            .iter()
+            .map(|f| (f.action.to_string(), f.node.to_string(), f.exit))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                ("mark".into(), "n2".into(), Some(0)),
+                ("loss:30".into(), "n3".into(), Some(0))
+            ]
+        );
+        assert!(
+            (200_000..450_000).contains(&done[0].t_us),
+            "{}",
+            done[0].t_us
+        );
+        assert_eq!(done[1].note, "echo 30 n3");
+        let ended_at = Instant::now();
+        stop.stop(StopReason::Signal);
+        let in_flight = runner.join().expect("scheduler");
+        assert!(
+            ended_at.elapsed() < Duration::from_secs(2),
+            "the stop ends the hung command at once"
+        );
+        assert_eq!(in_flight.len(), 1);
+        assert_eq!(
+            (in_flight[0].action.as_str(), in_flight[0].node.as_str()),
+            ("hang", "n1")
+        );
+        assert_eq!(in_flight[0].note, format!("{hang} n1"));
+        assert!(
+            faults(&rx).is_empty(),
+            "an ended command is not a fault event"
+        );
+    }
+
+    #[test]
+    fn a_command_past_its_timeout_is_killed_and_logged() {
+        let hang = hang_command("timeout");
+        let (mut s, rx) = scheduler(&["0:hang:n1"], &[("hang", &hang)]);
+        s.command_timeout = Duration::from_millis(100);
+        assert!(s.run().is_empty());
+        let f = faults(&rx);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].exit, Some(-1));
+        assert!(f[0].note.contains("timed out after 0.1 s"), "{}", f[0].note);
+    }
+
+    #[test]
+    fn a_command_that_cannot_start_is_a_failed_fault() {
+        let (s, rx) = scheduler(&["0:x:n1"], &[("x", "/nonexistent/command")]);
+        assert!(s.run().is_empty());
+        let f = faults(&rx);
+        assert_eq!(f[0].exit, Some(-1));
+        assert!(f[0].note.contains("cannot start"), "{}", f[0].note);
+    }
+}

@@ -1,0 +1,184 @@
+//! Every fact of a summary rendered once, as text cells that the formats
+//! arrange: numbers, the words for a missing value and for a cluster that did
+//! not settle, and the rows of faults, outages and latency. Text taken from a
+//! log (names, messages, notes) is escaped here, so no format can print a
+//! control character that starts a line of its own.
+
+use crate::event::InFlightOp;
+use crate::report::errors::ErrorGroups;
+use crate::report::fault_effect::{effect, Effect};
+use crate::report::faults::FaultReport;
+use crate::report::latency::NodeLatency;
+use crate::report::summary::{OutageReport, RunSummary};
+use crate::text::escape;
+
+/// A value that is not there (no fault of that kind, no latency).
+pub const NONE: &str = "-";
+/// The settle time of a cluster that did not settle before the run's end.
+pub const NEVER: &str = "never";
+/// The node column of a whole-cluster outage.
+pub const CLUSTER: &str = "CLUSTER";
+
+/// Microseconds as milliseconds with three decimals: `1234.567`.
+pub fn ms(us: u64) -> String {
+    format!("{}.{:03}", us / 1000, us % 1000)
+}
+
+/// Microseconds as seconds with three decimals (milliseconds): `12.345`.
+pub fn secs(us: u64) -> String {
+    format!("{}.{:03}", us / 1_000_000, us / 1000 % 1000)
+}
+
+/// An optional duration in ms, or [`NONE`].
+pub fn ms_or_none(us: Option<u64>) -> String {
+    us.map_or_else(|| NONE.to_string(), ms)
+}
+
+/// Text from a log, safe to print on a line.
+pub fn quoted(text: &str) -> String {
+    escape(text).into_owned()
+}
+
+/// The three numbers of a fault.
+pub struct Numbers {
+    pub downtime: String,
+    pub partial: String,
+    /// ms, or [`NEVER`].
+    pub settle: String,
+}
+
+pub fn numbers(f: &FaultReport) -> Numbers {
+    Numbers {
+        downtime: ms(f.downtime_us),
+        partial: ms(f.partial_downtime_us),
+        settle: f.settle_us.map_or_else(|| NEVER.to_string(), ms),
+    }
+}
+
+/// One fault: when, what, on which node, its numbers, and what to know of
+/// its stamp or window.
+pub struct FaultCells {
+    pub at: String,
+    pub action: String,
+    pub node: String,
+    pub numbers: Numbers,
+    pub note: Option<String>,
+}
+
+pub fn fault(f: &FaultReport) -> FaultCells {
+    let mut notes = Vec::new();
+    if f.stamp != "exact" {
+        notes.push(format!("stamp {}", f.stamp));
+    }
+    if !f.measured {
+        notes.push("a node this run does not measure".into());
+    }
+    notes.extend(f.note.as_deref().map(quoted));
+    FaultCells {
+        at: secs(f.t_us),
+        action: quoted(&f.action),
+        node: quoted(&f.node),
+        numbers: numbers(f),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
+/// One outage: whose, from, to, how long, the errors seen.
+pub struct OutageCells {
+    pub who: String,
+    pub from: String,
+    pub to: String,
+    pub ms: String,
+    pub errors: String,
+}
+
+pub fn outage(o: &OutageReport) -> OutageCells {
+    OutageCells {
+        who: o
+            .node
+            .as_deref()
+            .map_or_else(|| CLUSTER.to_string(), quoted),
+        from: secs(o.start_us),
+        to: secs(o.end_us),
+        ms: ms(o.duration_us),
+        errors: errors_brief(&o.errors),
+    }
+}
+
+/// `server:1047 ×3, timeout ×1`, or `none`.
+pub fn errors_brief(errors: &ErrorGroups) -> String {
+    if errors.is_empty() {
+        "none".into()
+    } else {
+        quoted(&errors.brief())
+    }
+}
+
+/// `server:1047 ×3 ("message"), ...`, or `none`.
+pub fn errors_with_samples(errors: &ErrorGroups) -> String {
+    if errors.is_empty() {
+        return "none".into();
+    }
+    let parts: Vec<String> = errors
+        .groups()
+        .map(|(key, g)| format!("{key} ×{} (\"{}\")", g.count, quoted(&g.sample)))
+        .collect();
+    parts.join(", ")
+}
+
+/// One node's latency: node, count, p50, p99, max (ms).
+pub struct LatencyCells {
+    pub node: String,
+    pub count: String,
+    pub p50: String,
+    pub p99: String,
+    pub max: String,
+}
+
+pub fn latency(l: &NodeLatency) -> LatencyCells {
+    LatencyCells {
+        node: quoted(&l.node),
+        count: l.count.to_string(),
+        p50: ms_or_none(l.p50_us),
+        p99: ms_or_none(l.p99_us),
+        max: ms_or_none(l.max_us),
+    }
+}
+
+/// An operation in flight at the stop: `n2 update since 8.512 s`.
+pub fn in_flight(o: &InFlightOp) -> String {
+    format!(
+        "{} {} since {} s",
+        quoted(&o.node),
+        o.op.name(),
+        secs(o.started_us)
+    )
+}
+
+/// The first fault that cuts a node off and the first that brings one back:
+/// a run's two groups of comparison columns.
+pub fn cut_and_repair(s: &RunSummary) -> (Option<&FaultReport>, Option<&FaultReport>) {
+    let first = |want: Effect| s.faults.iter().find(|f| effect(&f.action) == want);
+    (first(Effect::Cuts), first(Effect::Restores))
+}
+
+/// The run's name as shown: its label when it has one.
+pub fn run_name(s: &RunSummary) -> String {
+    match &s.label {
+        Some(label) => format!("{} ({})", quoted(label), quoted(&s.run)),
+        None => quoted(&s.run),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_keep_the_microseconds() {
+        assert_eq!(ms(1_234_567), "1234.567");
+        assert_eq!(ms(5), "0.005");
+        assert_eq!(secs(12_345_678), "12.345");
+        assert_eq!(ms_or_none(None), "-");
+    }
+}

@@ -1,0 +1,38 @@
+//! The report's bounds, so that memory stays under its 64 MB target on any
+//! input, however corrupt: what grows with the input is either bounded here
+//! or refused with an error that names the line and the limit.
+
+/// Nodes in one start event.
+pub const MAX_NODES: usize = 1024;
+/// Keys (nodes × connections) of one run: the consistency check keeps a
+/// small state per key.
+pub const MAX_KEYS: u64 = 4096;
+/// The per-second table of one run (4 bytes per node and second, twice).
+pub const MAX_TABLE_BYTES: u64 = 32 << 20;
+/// An event this far after every earlier one is taken for corruption.
+pub const MAX_JUMP_US: u64 = 24 * 3600 * 1_000_000;
+/// The longest run the report reads.
+pub const MAX_SPAN_US: u64 = 7 * 24 * 3600 * 1_000_000;
+/// Outages of one run (all nodes).
+pub const MAX_OUTAGES: usize = 1_000_000;
+/// Characters of an error message kept as a group's sample.
+pub const SAMPLE_CHARS: usize = 300;
+
+/// The table's bytes for `nodes` nodes up to second `second`.
+pub fn table_bytes(nodes: usize, second: u64) -> u64 {
+    second.saturating_mul(nodes as u64).saturating_mul(8)
+}
+
+/// Checks that the table can reach the second of `t_us`.
+pub fn check_table(nodes: usize, t_us: u64) -> Result<(), String> {
+    let second = crate::tally::second_of(t_us);
+    if table_bytes(nodes, second) <= MAX_TABLE_BYTES {
+        return Ok(());
+    }
+    let most = MAX_TABLE_BYTES / table_bytes(nodes, 1).max(1);
+    Err(format!(
+        "t_us {t_us} would make the table of {nodes} nodes {} MB, more than the {} MB perseus-report allows (at {nodes} nodes: runs of up to {most} s)",
+        table_bytes(nodes, second) >> 20,
+        MAX_TABLE_BYTES >> 20
+    ))
+}

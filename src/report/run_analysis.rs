@@ -1,0 +1,325 @@
+//! One run, from its start event to its end: the per-second table, the
+//! counts, the consistency check (in log order) and the time-ordered
+//! analyses. Every line goes through one gate ([`RunAnalysis::admit_op`]):
+//! a line it refuses is counted nowhere, in every output.
+
+use super::consistency::Consistency;
+use super::errors::{ErrorGroups, ErrorSample};
+use super::faults::FaultEvent;
+use super::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
+use super::options::Options;
+use super::reorder::WINDOW_US;
+use super::summary::RunSummary;
+use super::table_scan::Counted;
+use super::timeline::{Timed, Timeline, What};
+use crate::event::{Event, Fault, Op, Start, Stop};
+use crate::tally::{self, Tally};
+use std::collections::BTreeSet;
+
+/// A run that has ended.
+pub struct Finished {
+    pub tally: Tally,
+    pub end_us: u64,
+    pub summary: Option<RunSummary>,
+    /// Said on stderr whatever the output format.
+    pub warnings: Vec<String>,
+}
+
+impl Finished {
+    /// The table exactly as perseus prints it: legend, then rows
+    /// 1..=last_full_second(E).
+    pub fn table(&self) -> String {
+        let mut out = self.tally.legend();
+        for second in 1..=tally::last_full_second(self.end_us) {
+            out.push_str(&self.tally.row(second));
+        }
+        out
+    }
+}
+
+/// What every output counts.
+#[derive(Default)]
+struct Counts {
+    operations: u64,
+    iterations: u64,
+    errors: u64,
+}
+
+struct Analyses {
+    timeline: Timeline,
+    consistency: Consistency,
+    errors: ErrorGroups,
+    versions: BTreeSet<String>,
+    faults_ignored: u64,
+}
+
+pub struct RunAnalysis {
+    start: Start,
+    source: String,
+    options: Options,
+    names: Vec<String>,
+    tally: Tally,
+    counts: Counts,
+    /// The latest op's time: an op far before it is out of order.
+    max_op_us: u64,
+    /// Each connection's key (node × conns + conn), once seen: a
+    /// connection owns one key for the whole run.
+    keys: Vec<Option<Box<str>>>,
+    stop: Option<Stop>,
+    ignored_after_stop: u64,
+    analyses: Option<Analyses>,
+}
+
+impl RunAnalysis {
+    pub fn new(start: &Start, source: &str, options: Options) -> Self {
+        let names: Vec<String> = start.nodes.iter().map(|n| n.name.clone()).collect();
+        let analyses = (!options.table_only).then(|| Analyses {
+            timeline: Timeline::new(&names, options.gap_us, options.steady_us),
+            consistency: Consistency::default(),
+            errors: ErrorGroups::default(),
+            versions: BTreeSet::new(),
+            faults_ignored: 0,
+        });
+        RunAnalysis {
+            start: start.clone(),
+            source: source.to_string(),
+            options,
+            tally: Tally::new(names.clone(), options.error_columns),
+            names,
+            counts: Counts::default(),
+            max_op_us: 0,
+            keys: vec![None; start.nodes.len() * start.settings.conns as usize],
+            stop: None,
+            ignored_after_stop: 0,
+            analyses,
+        }
+    }
+
+    /// The gate every op passes, in every output: Ok(false) after the stop
+    /// (ignored), an error for a line that cannot be placed.
+    fn admit_op(&mut self, t_us: u64, node: usize, conn: u32, key: &str) -> Result<bool, String> {
+        if self.stop.is_some() {
+            self.ignored_after_stop += 1;
+            return Ok(false);
+        }
+        let conns = self.start.settings.conns;
+        if conn >= conns {
+            return Err(format!(
+                "op event names conn {conn}, but the start event has {conns} connection(s) per node"
+            ));
+        }
+        self.check_key(node, conn, key)?;
+        if t_us > MAX_SPAN_US {
+            return Err(format!(
+                "t_us {t_us} is more than 7 days into the run: perseus-report reads runs of up to 7 days"
+            ));
+        }
+        if t_us > self.max_op_us.saturating_add(MAX_JUMP_US) {
+            return Err(format!(
+                "t_us {t_us} jumps more than 24 h past the latest event (t_us {}): a corrupt log?",
+                self.max_op_us
+            ));
+        }
+        if t_us.saturating_add(WINDOW_US) < self.max_op_us {
+            return Err(format!(
+                "event at t_us {t_us} comes after one at t_us {}: more than the {} s reorder window out of time order",
+                self.max_op_us,
+                WINDOW_US / 1_000_000
+            ));
+        }
+        limits::check_table(self.names.len(), t_us)?;
+        self.max_op_us = self.max_op_us.max(t_us);
+        Ok(true)
+    }
+
+    fn check_key(&mut self, node: usize, conn: u32, key: &str) -> Result<(), String> {
+        let slot = node * self.start.settings.conns as usize + conn as usize;
+        match self.keys.get_mut(slot) {
+            Some(Some(known)) if known.as_ref() != key => Err(format!(
+                "op event of {} conn {conn} names key \"{key}\", but that connection's key is \"{known}\"",
+                self.names[node]
+            )),
+            Some(seen @ None) => {
+                *seen = Some(key.into());
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn count(&mut self, node: usize, t_us: u64, success: bool, failed: bool) {
+        self.tally.record_outcome(node, t_us, success, failed);
+        self.counts.operations += 1;
+        self.counts.iterations += u64::from(success);
+        self.counts.errors += u64::from(failed);
+    }
+
+    /// An op read by the `--table` fast path.
+    pub fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String> {
+        if self.admit_op(op.t_us, node, op.conn, &op.key)? {
+            self.count(node, op.t_us, op.success, op.failed);
+        }
+        Ok(())
+    }
+
+    /// One event after the start; `node` as the reader resolved it (None
+    /// for a fault on a node the run does not measure).
+    pub fn event(
+        &mut self,
+        event: &Event<'_>,
+        node: Option<usize>,
+        line: u64,
+    ) -> Result<(), String> {
+        match (event, node) {
+            (Event::Op(op), Some(node)) => self.op(op, node, line),
+            (Event::Fault(f), _) => {
+                self.fault(f, node, line);
+                Ok(())
+            }
+            (Event::Stop(s), _) => self.stop(s),
+            _ => Ok(()),
+        }
+    }
+
+    fn op(&mut self, op: &Op<'_>, node: usize, line: u64) -> Result<(), String> {
+        if !self.admit_op(op.t_us, node, op.conn, &op.key)? {
+            return Ok(());
+        }
+        self.count(node, op.t_us, op.is_success(), !op.ok);
+        let Some(a) = self.analyses.as_mut() else {
+            return Ok(());
+        };
+        a.consistency.op(op, node, line);
+        if let (true, Some(version)) = (op.ok, &op.version) {
+            if !a.versions.contains(version.as_ref()) {
+                a.versions.insert(version.to_string());
+            }
+        }
+        let what = if op.is_success() {
+            What::Success(op.lat_us)
+        } else if let Some(err) = &op.err {
+            a.errors.add(err.kind, err.code, &err.msg);
+            What::Failure(ErrorSample::of(err))
+        } else {
+            return Ok(());
+        };
+        a.timeline.push(op.t_us, Timed { node, what })
+    }
+
+    /// A fault is never a reason to refuse a line: it is placed at its own
+    /// time, whatever its stamp and whichever node it names.
+    fn fault(&mut self, f: &Fault<'_>, node: Option<usize>, line: u64) {
+        if self.stop.is_some() {
+            self.ignored_after_stop += 1;
+            return;
+        }
+        let Some(a) = self.analyses.as_mut() else {
+            return;
+        };
+        if !f.took_effect() {
+            a.faults_ignored += 1;
+            return;
+        }
+        let event = FaultEvent {
+            t_us: f.t_us,
+            action: f.action.to_string(),
+            node: f.node.to_string(),
+            index: node,
+            line,
+            clock: f.clock.as_ref().map(|c| c.to_string()),
+        };
+        let what = What::Fault(event);
+        // Faults never fail the timeline: a late one is set aside.
+        let _ = a.timeline.push(f.t_us, Timed { node: 0, what });
+    }
+
+    fn stop(&mut self, s: &Stop) -> Result<(), String> {
+        if self.stop.is_some() {
+            self.ignored_after_stop += 1;
+            return Ok(());
+        }
+        if s.t_us < self.max_op_us {
+            return Err(format!(
+                "stop event at t_us {} comes before an op at t_us {}: the run's end must follow its operations",
+                s.t_us, self.max_op_us
+            ));
+        }
+        self.stop = Some(s.clone());
+        Ok(())
+    }
+
+    /// Differences between the stop event's own counts and what was read.
+    fn hole_warnings(&self) -> Vec<String> {
+        let Some(stop) = &self.stop else {
+            return Vec::new();
+        };
+        let c = &self.counts;
+        let mut pairs = vec![
+            ("successful iterations", stop.iterations, c.iterations),
+            ("failed operations", stop.errors, c.errors),
+        ];
+        if let Some(ops) = stop.operations {
+            pairs.push(("operations", ops, c.operations));
+        }
+        pairs
+            .into_iter()
+            .filter(|(_, logged, read)| logged != read)
+            .map(|(what, logged, read)| {
+                format!(
+                    "run {}: its stop event counts {logged} {what}, the log holds {read}: lines are missing (a hole in the log)",
+                    self.start.run
+                )
+            })
+            .collect()
+    }
+
+    pub fn finish(self) -> Finished {
+        let end_us = self.stop.as_ref().map_or(self.max_op_us, |s| s.t_us);
+        let warnings = self.hole_warnings();
+        let stop = self.stop.clone();
+        let summary = self.analyses.map(|a| {
+            let timeline = a.timeline.finish(end_us, &self.names);
+            let (in_flight, faults_in_flight) = stop
+                .as_ref()
+                .map(|s| (s.in_flight.clone(), s.faults_in_flight.clone()))
+                .unwrap_or_default();
+            RunSummary {
+                run: self.start.run.clone(),
+                label: self.start.settings.label.clone(),
+                source: self.source.clone(),
+                tool: self.start.tool.clone(),
+                versions: a.versions.into_iter().collect(),
+                nodes: self.names.clone(),
+                conns: self.start.settings.conns,
+                unix_us: self.start.unix_us,
+                end_us,
+                stop_reason: stop.as_ref().map(|s| s.reason.clone()),
+                stop_message: stop.as_ref().and_then(|s| s.message.clone()),
+                gap_us: self.options.gap_us,
+                steady_us: self.options.steady_us,
+                operations: self.counts.operations,
+                iterations: self.counts.iterations,
+                errors: a.errors,
+                outages: timeline.outages,
+                faults: timeline.faults.reports,
+                faults_ignored: a.faults_ignored,
+                faults_after_end: timeline.faults.after_end,
+                anomalies: a.consistency.anomalies,
+                anomalies_total: a.consistency.anomalies_total,
+                late_writes: a.consistency.late_writes,
+                late_writes_total: a.consistency.late_writes_total,
+                latency: timeline.latency,
+                in_flight,
+                faults_in_flight,
+                ignored_after_stop: self.ignored_after_stop,
+                warnings: warnings.clone(),
+            }
+        });
+        Finished {
+            tally: self.tally,
+            end_us,
+            summary,
+            warnings,
+        }
+    }
+}
