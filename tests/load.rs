@@ -480,7 +480,9 @@ fn a_fault_command_that_hangs_is_killed_with_its_children_and_logged() {
         "{fault}"
     );
     let pid = std::fs::read_to_string(&child_pid).expect("child pid");
-    let alive = std::path::Path::new(&format!("/proc/{}", pid.trim())).exists();
-    assert!(!alive, "the command's child was killed too");
+    assert!(
+        !common::perseus::alive(&pid),
+        "the command's child was killed too"
+    );
     assert!(rows(&text(&out.stdout))[3][1] > 0, "the load went on");
 }

@@ -5,24 +5,9 @@
 mod common;
 
 use common::log::Log;
-use common::mariadb::scratch_dir;
+use common::report::{on_file, report};
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
-fn report(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_perseus-report"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run perseus-report");
-    let mut input = child.stdin.take().expect("stdin");
-    // A usage error exits before reading: a broken pipe here is fine.
-    let _ = input.write_all(stdin);
-    drop(input);
-    child.wait_with_output().expect("wait")
-}
+use std::process::{Command, Stdio};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -35,17 +20,6 @@ fn good() -> Log {
 }
 
 const OP: &str = r#"{"ev":"op","t_us":300000,"node":"n1","conn":0,"key":"k-n1","op":"update","ok":true,"lat_us":5,"value":1}"#;
-
-/// Writes the log to a file and runs the report on it.
-fn on_file(name: &str, bytes: &[u8], extra: &[&str]) -> (Output, String) {
-    let dir = scratch_dir(&format!("report-{name}"));
-    let path = dir.join(format!("{name}.jsonl"));
-    std::fs::write(&path, bytes).expect("write log");
-    let path = path.to_str().expect("utf8 path").to_string();
-    let mut args = extra.to_vec();
-    args.push(&path);
-    (report(&args, b""), path)
-}
 
 fn assert_bad(name: &str, bytes: &[u8], line: u64, says: &str) {
     let (out, path) = on_file(name, bytes, &[]);

@@ -110,6 +110,41 @@ impl Log {
         )))
     }
 
+    /// A fault that took effect; `clock` as a fault appended by hand has it.
+    pub fn fault(&mut self, t_us: u64, action: &str, node: &str, clock: Option<&str>) -> &mut Self {
+        self.event(Event::Fault(Fault {
+            t_us,
+            action: action.to_string().into(),
+            node: node.to_string().into(),
+            note: "test".into(),
+            exit: Some(0),
+            cmd_us: None,
+            clock: clock.map(|c| c.to_string().into()),
+        }))
+    }
+
+    /// A failed operation of `node`'s connection 0 (key `k-NODE`).
+    pub fn failed(
+        &mut self,
+        t_us: u64,
+        node: &str,
+        kind: OpKind,
+        value: Option<i64>,
+        err: ErrorKind,
+        msg: &str,
+    ) -> &mut Self {
+        let mut o = op(t_us, node, &format!("k-{node}"), kind, false, Some(value));
+        if kind == OpKind::Read {
+            o.value = None;
+        }
+        o.err = Some(OpError {
+            kind: err,
+            code: (err == ErrorKind::Server).then_some(1047),
+            msg: msg.to_string().into(),
+        });
+        self.event(Event::Op(o))
+    }
+
     pub fn stop(&mut self, t_us: u64) -> &mut Self {
         let (operations, iterations, errors) = self.counts;
         self.event(Event::Stop(Stop {

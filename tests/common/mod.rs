@@ -4,3 +4,4 @@
 pub mod log;
 pub mod mariadb;
 pub mod perseus;
+pub mod report;

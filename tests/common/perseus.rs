@@ -131,3 +131,13 @@ impl Setup {
 fn path(p: &Path) -> &str {
     p.to_str().expect("test paths are UTF-8")
 }
+
+/// Whether process `pid` still runs: a zombie (ended, not yet reaped by a
+/// parent that does not reap) does not.
+pub fn alive(pid: &str) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())) else {
+        return false;
+    };
+    let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+    !matches!(state, Some(Some('Z' | 'X')))
+}
