@@ -54,7 +54,9 @@ fn main() {
             Event::Fault(Fault {
                 t_us: base,
                 action: action.into(),
+                arg: None,
                 node: "n1".into(),
+                groups: None,
                 note: format!("bin/{action}.sh n1").into(),
                 exit: Some(0),
                 cmd_us: Some(12_000),

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod duration;
 pub mod event;
 pub mod load;
+pub mod partition;
 pub mod report;
 pub mod settings;
 pub mod tally;

@@ -181,8 +181,17 @@ impl Op<'_> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Fault<'a> {
     pub t_us: u64,
+    /// The action's name: isolate, partition, loss, ... (docs/event-log.md).
     pub action: Cow<'a, str>,
+    /// Its argument as written after `:`, if any: `30` in `loss:30`,
+    /// `halves` in `partition:halves`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arg: Option<Cow<'a, str>>,
+    /// The target node.
     pub node: Cow<'a, str>,
+    /// For a partition: the groups it made, as node names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Vec<String>>>,
     pub note: Cow<'a, str>,
     /// Exit status of the command that applied it, when one ran.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -109,6 +109,9 @@ struct Flat<'a> {
     cmd_us: Option<u64>,
     #[serde(borrow)]
     clock: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    arg: Option<Cow<'a, str>>,
+    groups: Option<Vec<Vec<String>>>,
     // stop
     reason: Option<String>,
     message: Option<String>,
@@ -215,7 +218,9 @@ fn fault(flat: Flat<'_>, t_us: u64) -> Result<Fault<'_>, ParseError> {
     Ok(Fault {
         t_us,
         action: need(flat.action, ev, "action")?,
+        arg: flat.arg,
         node: need(flat.node, ev, "node")?,
+        groups: flat.groups,
         note: flat.note.unwrap_or_default(),
         exit: flat.exit,
         cmd_us: flat.cmd_us,

@@ -64,9 +64,11 @@ fn op(op: OpKind, ok: bool, value: Option<Option<i64>>) -> Op<'static> {
 fn every_field_fault() -> Fault<'static> {
     Fault {
         t_us: 5,
-        action: "isolate".into(),
+        action: "partition".into(),
+        arg: Some("halves".into()),
         node: "n1".into(),
-        note: "bin/isolate.sh n1".into(),
+        groups: Some(vec![vec!["n1".into()], vec!["n2".into(), "n3".into()]]),
+        note: "bin/lab.sh partition n1|n2,n3 n1".into(),
         exit: Some(0),
         cmd_us: Some(12_000),
         clock: Some(fault_clock::MONOTONIC.into()),

@@ -298,8 +298,12 @@ fn faults(
 ) -> Result<Vec<ScheduledFault>, String> {
     let file = cluster_path.display().to_string();
     let mut faults = Vec::new();
+    let names: Vec<String> = all_nodes.iter().map(|n| n.name.clone()).collect();
     for spec in m.opt_strs("fault") {
-        let fault = fault_spec::parse_fault(&spec)?;
+        let mut fault = fault_spec::parse_fault(&spec)?;
+        fault
+            .resolve_groups(&names)
+            .map_err(|e| format!("--fault '{spec}': {e}"))?;
         cluster::select(all_nodes, std::slice::from_ref(&fault.target), &file)
             .map_err(|e| format!("--fault '{spec}': {e}"))?;
         if !measured.iter().any(|n| n.name == fault.target) {

@@ -1,8 +1,10 @@
 //! `--fault AT:ACTION:TARGET` and `--fault-cmd ACTION=COMMAND`: faults on a
 //! schedule, as the user writes them. ACTION is a word, optionally with an
-//! argument after a colon (`loss:30`); TARGET is a node of the cluster.
+//! argument after a colon (`loss:30`); TARGET is a node of the cluster. A
+//! partition's shape is resolved into groups here, once (`partition.rs`).
 
 use crate::duration;
+use crate::partition::{self, Groups};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +15,8 @@ pub struct ScheduledFault {
     /// What follows the word after a colon (`30` in `loss:30`), if anything.
     pub arg: Option<String>,
     pub target: String,
+    /// For `partition`: its groups, resolved over the cluster's nodes.
+    pub groups: Option<Groups>,
 }
 
 impl ScheduledFault {
@@ -22,6 +26,24 @@ impl ScheduledFault {
             Some(arg) => format!("{}:{arg}", self.action),
             None => self.action.clone(),
         }
+    }
+
+    /// What the command gets before the target: a partition's groups
+    /// (`n1,n2|n3`), else the action's argument.
+    pub fn command_arg(&self) -> Option<String> {
+        match &self.groups {
+            Some(groups) => Some(partition::format_groups(groups)),
+            None => self.arg.clone(),
+        }
+    }
+
+    /// Resolves a partition's shape over the cluster's nodes (in file order).
+    pub fn resolve_groups(&mut self, nodes: &[String]) -> Result<(), String> {
+        if self.action == "partition" {
+            let spec = self.arg.as_deref().ok_or("partition needs a shape or groups: partition:halves, partition:bridge, partition:n1,n2|n3")?;
+            self.groups = Some(partition::resolve(spec, &self.target, nodes)?);
+        }
+        Ok(())
     }
 
     /// `AT:ACTION:TARGET` with AT in seconds, as the start event records it.
@@ -64,7 +86,7 @@ pub fn parse_fault(spec: &str) -> Result<ScheduledFault, String> {
             "ACTION must be a word such as isolate, rejoin, kill, start",
         ));
     }
-    if arg.is_some_and(|a| a.is_empty() || a.chars().any(char::is_whitespace)) {
+    if arg.is_some_and(|a| a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control())) {
         return Err(bad(
             "the action's argument after ':' must be a word without spaces",
         ));
@@ -77,6 +99,7 @@ pub fn parse_fault(spec: &str) -> Result<ScheduledFault, String> {
         action: action.into(),
         arg: arg.map(String::from),
         target: target.into(),
+        groups: None,
     })
 }
 

@@ -82,7 +82,7 @@ impl Scheduler {
             .cloned()
             .unwrap_or_default();
         let mut args: Vec<String> = words.iter().skip(1).cloned().collect();
-        args.extend(fault.arg.iter().cloned());
+        args.extend(fault.command_arg());
         args.push(fault.target.clone());
         let line = format!(
             "{} {}",
@@ -168,8 +168,10 @@ impl Scheduler {
     ) {
         let event = Fault {
             t_us: self.clock.now_us(),
-            action: f.action_spec().into(),
+            action: f.action.clone().into(),
+            arg: f.arg.clone().map(Into::into),
             node: f.target.clone().into(),
+            groups: f.groups.clone(),
             note: match why {
                 None => line.into(),
                 Some(why) => format!("{line} ({why})").into(),
@@ -281,13 +283,20 @@ mod tests {
         let done = faults(&rx);
         let at: Vec<_> = done
             .iter()
-            .map(|f| (f.action.to_string(), f.node.to_string(), f.exit))
+            .map(|f| {
+                (
+                    f.action.to_string(),
+                    f.arg.as_deref().map(String::from),
+                    f.node.to_string(),
+                    f.exit,
+                )
+            })
             .collect();
         assert_eq!(
             at,
             [
-                ("mark".into(), "n2".into(), Some(0)),
-                ("loss:30".into(), "n3".into(), Some(0))
+                ("mark".into(), None, "n2".into(), Some(0)),
+                ("loss".into(), Some("30".into()), "n3".into(), Some(0))
             ]
         );
         assert!(

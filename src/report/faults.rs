@@ -7,7 +7,7 @@
 //! outages (`settle.rs`), with the nodes expected to serve after it found by
 //! applying the faults in time order (`fault_effect.rs`).
 
-use super::fault_effect;
+use super::fault_effect::{action_arg, action_name, CutState};
 use super::fault_window::FaultWindow;
 use super::latency::LatencyReport;
 use super::outages::{Interval, OutageTracker};
@@ -21,7 +21,12 @@ pub const MAX_OPEN_WINDOWS: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaultReport {
+    /// The action's name (isolate, partition, loss, ...).
     pub action: String,
+    /// Its argument, if any (`30` of `loss:30`).
+    pub arg: Option<String>,
+    /// A partition's groups, as the event gave them.
+    pub groups: Option<Vec<Vec<String>>>,
     /// The node the fault names.
     pub node: String,
     /// False when the run does not measure that node (a fault by hand on
@@ -49,6 +54,9 @@ pub struct FaultReport {
 pub struct FaultEvent {
     pub t_us: u64,
     pub action: String,
+    pub arg: Option<String>,
+    /// A partition's groups, as the event gives them.
+    pub groups: Option<Vec<Vec<String>>>,
     pub node: String,
     /// The node's index among the run's nodes, if it is one.
     pub index: Option<usize>,
@@ -74,7 +82,7 @@ struct Track {
 pub struct Faults {
     steady_us: u64,
     names: Vec<String>,
-    cut: Vec<bool>,
+    cut: CutState,
     tracks: Vec<Track>,
     /// Tracks whose window is still filling, oldest first.
     open: Vec<usize>,
@@ -91,7 +99,7 @@ impl Faults {
     pub fn new(names: Vec<String>, steady_us: u64) -> Self {
         Faults {
             steady_us,
-            cut: vec![false; names.len()],
+            cut: CutState::new(names.clone()),
             names,
             tracks: Vec::new(),
             open: Vec::new(),
@@ -100,8 +108,8 @@ impl Faults {
 
     /// A fault that took effect, in time order.
     pub fn fault(&mut self, f: FaultEvent) {
-        fault_effect::apply(&mut self.cut, &f.action, f.index);
-        let expected: Vec<bool> = self.cut.iter().map(|c| !c).collect();
+        self.cut.apply(&f);
+        let expected = self.cut.expected();
         if self.open.len() >= MAX_OPEN_WINDOWS {
             let oldest = self.open.remove(0);
             self.cut_short(oldest, f.t_us);
@@ -195,7 +203,7 @@ impl Faults {
     /// The run ended at `end_us`; `outages` are every node's, finished.
     pub fn finish(mut self, end_us: u64, outages: &[Vec<Interval>]) -> FaultResults {
         self.tracks.sort_by_key(|t| (t.event.t_us, t.event.line));
-        let mut cut = vec![false; self.names.len()];
+        let mut cut = CutState::new(self.names.clone());
         let mut reports = Vec::new();
         let mut after_end = 0;
         for t in self.tracks {
@@ -203,8 +211,8 @@ impl Faults {
                 after_end += 1;
                 continue;
             }
-            fault_effect::apply(&mut cut, &t.event.action, t.event.index);
-            let expected: Vec<bool> = cut.iter().map(|c| !c).collect();
+            cut.apply(&t.event);
+            let expected = cut.expected();
             let numbers = settle(t.event.t_us, &expected, outages, self.steady_us, end_us);
             let closed = match (t.closed, t.window) {
                 (Some(closed), _) => Some(closed),
@@ -223,7 +231,9 @@ impl Faults {
             };
             reports.push(FaultReport {
                 measured: t.event.index.is_some(),
-                action: t.event.action,
+                arg: action_arg(&t.event.action, t.event.arg.as_deref()).map(String::from),
+                action: action_name(&t.event.action).to_string(),
+                groups: t.event.groups,
                 node: t.event.node,
                 t_us: t.event.t_us,
                 line: t.event.line,

@@ -223,6 +223,8 @@ impl RunAnalysis {
         let event = FaultEvent {
             t_us: f.t_us,
             action: f.action.to_string(),
+            arg: f.arg.as_ref().map(|a| a.to_string()),
+            groups: f.groups.clone(),
             node: f.node.to_string(),
             index: node,
             line,

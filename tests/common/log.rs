@@ -115,7 +115,9 @@ impl Log {
         self.event(Event::Fault(Fault {
             t_us,
             action: action.to_string().into(),
+            arg: None,
             node: node.to_string().into(),
+            groups: None,
             note: "test".into(),
             exit: Some(0),
             cmd_us: None,
@@ -234,7 +236,9 @@ impl Scenario {
         self.events.push(Event::Fault(Fault {
             t_us,
             action: action.to_string().into(),
+            arg: None,
             node: node.to_string().into(),
+            groups: None,
             note: "test".into(),
             exit,
             cmd_us: None,

@@ -235,7 +235,9 @@ fn faults_are_announced_with_what_they_quote_escaped() {
     let fault = Fault {
         t_us: 1_500_000,
         action: "isolate".into(),
+        arg: None,
         node: "n1".into(),
+        groups: None,
         note: "a\n7\t7\t7".into(),
         exit: Some(0),
         cmd_us: Some(10),

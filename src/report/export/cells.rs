@@ -6,7 +6,7 @@
 
 use crate::event::InFlightOp;
 use crate::report::errors::ErrorGroups;
-use crate::report::fault_effect::{effect, Effect};
+use crate::report::fault_effect::cuts;
 use crate::report::faults::FaultReport;
 use crate::report::latency::NodeLatency;
 use crate::report::summary::{OutageReport, RunSummary};
@@ -74,9 +74,13 @@ pub fn fault(f: &FaultReport) -> FaultCells {
         notes.push("a node this run does not measure".into());
     }
     notes.extend(f.note.as_deref().map(quoted));
+    let action = match &f.arg {
+        Some(arg) => format!("{}:{arg}", f.action),
+        None => f.action.clone(),
+    };
     FaultCells {
         at: secs(f.t_us),
-        action: quoted(&f.action),
+        action: quoted(&action),
         node: quoted(&f.node),
         numbers: numbers(f),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
@@ -158,8 +162,8 @@ pub fn in_flight(o: &InFlightOp) -> String {
 /// The first fault that cuts a node off and the first that brings one back:
 /// a run's two groups of comparison columns.
 pub fn cut_and_repair(s: &RunSummary) -> (Option<&FaultReport>, Option<&FaultReport>) {
-    let first = |want: Effect| s.faults.iter().find(|f| effect(&f.action) == want);
-    (first(Effect::Cuts), first(Effect::Restores))
+    let first = |want: bool| s.faults.iter().find(|f| cuts(&f.action) == Some(want));
+    (first(true), first(false))
 }
 
 /// The run's name as shown: its label when it has one.
