@@ -10,5 +10,6 @@ pub mod load;
 pub mod partition;
 pub mod report;
 pub mod settings;
+pub mod suite;
 pub mod tally;
 pub mod text;

@@ -54,7 +54,7 @@ fn open(name: &str) -> Result<Box<dyn Read>, Fatal> {
 }
 
 fn run(config: &Config, out: &mut dyn Write) -> i32 {
-    let mut exporter = export::exporter(config.format);
+    let mut exporter = export::exporter(config.format, config.suite.clone());
     let mut too_long = Vec::new();
     let mut write_error = None;
     let mut warn = |w: String| eprintln!("perseus-report: {w}");
@@ -90,6 +90,7 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
     if write_error.is_none() {
         write_error = exporter.end(out).err();
     }
+    too_long.extend(exporter.failures());
     for message in &too_long {
         eprintln!("perseus-report: {message}");
     }

@@ -1,8 +1,9 @@
 //! perseus-report's command line: options → a checked Config, or a message.
 
-use super::export::Format;
+use super::export::{leaderboard::Style, Format};
 use super::options::Options;
 use crate::duration;
+use crate::suite::{self, Suite};
 
 pub struct Config {
     pub format: Format,
@@ -11,6 +12,8 @@ pub struct Config {
     pub skip_bad: bool,
     /// Log files; `-` is standard input.
     pub logs: Vec<String>,
+    /// `--suite FILE`: scenarios and limits for the leaderboard.
+    pub suite: Option<Suite>,
 }
 
 pub enum Parsed {
@@ -29,6 +32,23 @@ fn getopts() -> getopts::Options {
     o.optflag("", "json", "print only a machine-readable summary");
     o.optflag("", "markdown", "print only the summary as Markdown tables");
     o.optflag("", "errors", "add the per-node error columns to the table");
+    o.optflag(
+        "",
+        "leaderboard",
+        "print the leaderboard over all runs, by scenario (with --json or --markdown: in that format)",
+    );
+    o.optopt(
+        "",
+        "suite",
+        "judge the leaderboard against this suite's limits",
+        "FILE",
+    );
+    o.optopt(
+        "",
+        "check-suite",
+        "check a suite file, print its plan, exit",
+        "FILE",
+    );
     o.optopt(
         "",
         "gap",
@@ -69,7 +89,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         .parse(args)
         .map_err(|e| format!("{e} (see perseus-report --help)"))?;
     if m.opt_present("help") {
-        let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency. Exit status: 0 fine, 1 --max-downtime exceeded, 2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
+        let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency. Exit status: 0 fine, 1 a limit exceeded (--max-downtime, a suite's limits),\n2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
         return Ok(Parsed::Info(opts.usage(brief)));
     }
     if m.opt_present("version") {
@@ -77,6 +97,9 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
             "perseus-report {}\n",
             env!("CARGO_PKG_VERSION")
         )));
+    }
+    if let Some(file) = m.opt_str("check-suite") {
+        return load_suite(&file).map(|s| Parsed::Info(plan(&s)));
     }
     let chosen: Vec<(&str, Format)> = [
         ("table", Format::Table),
@@ -86,10 +109,27 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     .into_iter()
     .filter(|(name, _)| m.opt_present(name))
     .collect();
-    let format = match chosen.as_slice() {
+    let mut format = match chosen.as_slice() {
         [] => Format::Text,
         [(_, f)] => *f,
         _ => return Err("--table, --json and --markdown exclude each other".into()),
+    };
+    if m.opt_present("leaderboard") {
+        format = Format::Leaderboard(match format {
+            Format::Json => Style::Json,
+            Format::Markdown => Style::Markdown,
+            Format::Text => Style::Text,
+            _ => return Err("--leaderboard and --table exclude each other".into()),
+        });
+    }
+    let suite = match m.opt_str("suite") {
+        Some(_) if !m.opt_present("leaderboard") => {
+            return Err(
+                "--suite gives the leaderboard its limits: use it with --leaderboard".into(),
+            )
+        }
+        Some(file) => Some(load_suite(&file)?),
+        None => None,
     };
     if m.opt_present("errors") && matches!(format, Format::Json | Format::Markdown) {
         return Err(
@@ -128,6 +168,33 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         options,
         max_downtime_us,
         skip_bad: m.opt_present("skip-bad"),
+        suite,
         logs: m.free,
     }))
+}
+
+fn load_suite(file: &str) -> Result<Suite, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: cannot read: {e}"))?;
+    suite::parse(file, &text)
+}
+
+/// What `--check-suite` prints: the plan, one line per scenario, and its
+/// length in run time.
+fn plan(s: &Suite) -> String {
+    let mut out = format!("suite {}: {} scenarios\n", s.name, s.scenarios.len());
+    let mut total = 0;
+    for sc in &s.scenarios {
+        total += sc.duration_s * u64::from(sc.repeat);
+        out.push_str(&format!(
+            "{}\t{} nodes\t{}\t{} s\t{} runs\t{} faults\n",
+            sc.name,
+            sc.nodes,
+            sc.engine,
+            sc.duration_s,
+            sc.repeat,
+            sc.faults.len()
+        ));
+    }
+    out.push_str(&format!("runs take {total} s of load in all\n"));
+    out
 }

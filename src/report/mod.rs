@@ -23,6 +23,7 @@ pub mod fault_window;
 pub mod faults;
 pub mod histogram;
 pub mod latency;
+pub mod leaderboard;
 pub mod limits;
 pub mod options;
 pub mod outages;

@@ -6,6 +6,7 @@
 
 pub mod cells;
 pub mod json;
+pub mod leaderboard;
 pub mod markdown;
 pub mod table;
 pub mod text;
@@ -18,6 +19,10 @@ pub trait Exporter {
     fn run(&mut self, out: &mut dyn Write, finished: &Finished) -> io::Result<()>;
     /// After the last run.
     fn end(&mut self, out: &mut dyn Write) -> io::Result<()>;
+    /// After `end`: limits the runs exceeded (the exit status is then 1).
+    fn failures(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,13 +32,17 @@ pub enum Format {
     Table,
     Json,
     Markdown,
+    /// The leaderboard over every run, in one of its styles.
+    Leaderboard(leaderboard::Style),
 }
 
-pub fn exporter(format: Format) -> Box<dyn Exporter> {
+/// The exporter of a format; `suite` gives the leaderboard its scenarios and limits.
+pub fn exporter(format: Format, suite: Option<crate::suite::Suite>) -> Box<dyn Exporter> {
     match format {
         Format::Text => Box::new(text::Text),
         Format::Table => Box::new(table::Table),
         Format::Json => Box::<json::Json>::default(),
         Format::Markdown => Box::<markdown::Markdown>::default(),
+        Format::Leaderboard(style) => Box::new(leaderboard::LeaderboardExporter::new(style, suite)),
     }
 }

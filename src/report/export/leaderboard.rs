@@ -1,0 +1,240 @@
+//! `--leaderboard`: the leaderboard as text, Markdown or JSON. A number over
+//! runs reads `median [min–max]` in seconds, `never` for a cluster that did
+//! not settle; the JSON keeps microseconds and is documented in
+//! docs/report.md.
+
+use super::cells::{quoted, NEVER, NONE};
+use super::markdown::table;
+use super::Exporter;
+use crate::report::leaderboard::{Builder, FaultBoard, Leaderboard, ScenarioBoard, Spread};
+use crate::report::run_analysis::Finished;
+use crate::suite::Suite;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// How the leaderboard is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// Collects every run, prints the leaderboard at the end.
+pub struct LeaderboardExporter {
+    pub style: Style,
+    pub suite: Option<Suite>,
+    builder: Builder,
+    failed: Vec<String>,
+}
+
+impl LeaderboardExporter {
+    pub fn new(style: Style, suite: Option<Suite>) -> Self {
+        LeaderboardExporter {
+            style,
+            suite,
+            builder: Builder::default(),
+            failed: Vec::new(),
+        }
+    }
+}
+
+impl Exporter for LeaderboardExporter {
+    fn run(&mut self, _out: &mut dyn Write, finished: &Finished) -> io::Result<()> {
+        if let Some(s) = &finished.summary {
+            self.builder.add(s);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let board = std::mem::take(&mut self.builder).finish(self.suite.as_ref());
+        self.failed = board
+            .scenarios
+            .iter()
+            .filter(|b| b.verdict.result == "fail")
+            .map(|b| {
+                format!(
+                    "scenario {} failed its limits: {}",
+                    b.scenario,
+                    b.verdict.failed.join("; ")
+                )
+            })
+            .collect();
+        let text = match self.style {
+            Style::Text => text(&board),
+            Style::Markdown => markdown(&board),
+            Style::Json => json(&board),
+        };
+        out.write_all(text.as_bytes())
+    }
+
+    fn failures(&self) -> Vec<String> {
+        self.failed.clone()
+    }
+}
+
+fn s3(us: u64) -> String {
+    format!("{}.{:03}", us / 1_000_000, us / 1000 % 1000)
+}
+
+/// `6.038 [5.102–6.401]`, `never`, or `-` with no runs.
+pub fn spread(s: &Spread) -> String {
+    if s.n == 0 {
+        return NONE.into();
+    }
+    let one = |v: Option<u64>| v.map_or_else(|| NEVER.to_string(), s3);
+    if s.n == 1 || s.min_us == s.max_us && s.never == 0 {
+        return one(s.median_us);
+    }
+    format!("{} [{}–{}]", one(s.median_us), one(s.min_us), one(s.max_us))
+}
+
+fn runs(b: &ScenarioBoard) -> String {
+    match b.planned {
+        Some(p) => format!("{}/{p}", b.runs.len()),
+        None => b.runs.len().to_string(),
+    }
+}
+
+fn fault_name(f: &FaultBoard) -> String {
+    format!(
+        "{} {} ({})",
+        f.index,
+        quoted(&f.action),
+        quoted(&f.targets.join(","))
+    )
+}
+
+fn writes(b: &ScenarioBoard) -> String {
+    format!(
+        "{} anomalies in {} runs, {} lost writes in {} runs, {} late-landing writes",
+        b.anomalies, b.anomaly_runs, b.lost_writes, b.lost_write_runs, b.late_writes
+    )
+}
+
+fn errors(b: &ScenarioBoard) -> String {
+    if b.errors.is_empty() {
+        return "none".into();
+    }
+    let parts: Vec<String> = b
+        .errors
+        .iter()
+        .map(|(k, n)| format!("{} ×{n}", quoted(k)))
+        .collect();
+    parts.join(", ")
+}
+
+fn verdict(b: &ScenarioBoard) -> String {
+    match b.verdict.result {
+        "fail" => format!("FAIL: {}", quoted(&b.verdict.failed.join("; "))),
+        "pass" => "pass".into(),
+        _ => NONE.into(),
+    }
+}
+
+fn database(b: &ScenarioBoard) -> String {
+    if b.versions.is_empty() {
+        "unknown".into()
+    } else {
+        quoted(&b.versions.join(", "))
+    }
+}
+
+/// Plain text: a block per scenario.
+pub fn text(board: &Leaderboard) -> String {
+    let mut o = match &board.suite {
+        Some(s) => format!("leaderboard of suite {} ", quoted(s)),
+        None => "leaderboard ".into(),
+    };
+    o.push_str("(seconds: median [min–max] over the runs)\n");
+    for b in &board.scenarios {
+        o.push_str(&format!(
+            "\n{}: {} runs, database {}; verdict {}\n",
+            quoted(&b.scenario),
+            runs(b),
+            database(b),
+            verdict(b)
+        ));
+        for f in &b.faults {
+            o.push_str(&format!(
+                "  {}: downtime {}, partial downtime {}, settle {}\n",
+                fault_name(f),
+                spread(&f.downtime),
+                spread(&f.partial_downtime),
+                spread(&f.settle)
+            ));
+        }
+        o.push_str(&format!("  {}\n  errors: {}\n", writes(b), errors(b)));
+    }
+    o
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('<', "&lt;")
+}
+
+/// Markdown: one row per scenario and fault.
+pub fn markdown(board: &Leaderboard) -> String {
+    let mut md = match &board.suite {
+        Some(s) => format!("## Leaderboard: suite {}\n\n", cell(&quoted(s))),
+        None => "## Leaderboard\n\n".into(),
+    };
+    md.push_str("Seconds: median [min–max] over the runs; `never`: did not settle.\n\n");
+    let mut rows = Vec::new();
+    for b in &board.scenarios {
+        let mut faults: Vec<Option<&FaultBoard>> = b.faults.iter().map(Some).collect();
+        if faults.is_empty() {
+            faults.push(None);
+        }
+        for (i, f) in faults.into_iter().enumerate() {
+            let head = i == 0;
+            let keep = |s: String| if head { cell(&s) } else { String::new() };
+            rows.push(vec![
+                keep(quoted(&b.scenario)),
+                keep(runs(b)),
+                keep(database(b)),
+                f.map_or_else(|| NONE.into(), |f| cell(&fault_name(f))),
+                f.map_or_else(|| NONE.into(), |f| spread(&f.downtime)),
+                f.map_or_else(|| NONE.into(), |f| spread(&f.partial_downtime)),
+                f.map_or_else(|| NONE.into(), |f| spread(&f.settle)),
+                keep(format!("{} ({} lost)", b.anomalies, b.lost_writes)),
+                keep(errors(b)),
+                keep(verdict(b)),
+            ]);
+        }
+    }
+    md.push_str(&table(
+        &[
+            "scenario",
+            "runs",
+            "database",
+            "fault",
+            "downtime",
+            "partial",
+            "settle",
+            "anomalies",
+            "errors",
+            "verdict",
+        ],
+        rows,
+    ));
+    md
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    tool: String,
+    leaderboard: &'a Leaderboard,
+}
+
+/// JSON: `{"tool", "leaderboard": {"suite", "scenarios": [...]}}`.
+pub fn json(board: &Leaderboard) -> String {
+    let doc = Document {
+        tool: format!("perseus-report {}", env!("CARGO_PKG_VERSION")),
+        leaderboard: board,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,350 @@
+//! The leaderboard: runs grouped by scenario (their label without the
+//! repetition), and per scenario and fault each number as median, minimum,
+//! maximum and n, with anomalies, errors, the database version, and a verdict
+//! against the scenario's limits. It keeps a few numbers per run, so memory
+//! grows with the number of runs and faults, never with their length.
+//!
+//! A run's label is `SUITE/SCENARIO/REP` (what `bin/lab.sh suite` gives):
+//! its scenario is the label without a trailing `/REP`; a run without a label
+//! is a scenario of its own, named by its run id.
+
+use super::faults::FaultReport;
+use super::summary::RunSummary;
+use crate::suite::{Limits, Suite};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A number over a scenario's runs; None stands for "never" (a settle time
+/// of a cluster that did not settle), which sorts after every number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    pub n: usize,
+    pub median_us: Option<u64>,
+    pub min_us: Option<u64>,
+    pub max_us: Option<u64>,
+    /// How many of the n were "never".
+    pub never: usize,
+}
+
+impl Spread {
+    pub fn of(values: &[Option<u64>]) -> Spread {
+        let mut v = values.to_vec();
+        // None (never) after every number.
+        v.sort_by_key(|x| (x.is_none(), *x));
+        let n = v.len();
+        let median = match n {
+            0 => None,
+            _ if n % 2 == 1 => v[n / 2],
+            _ => match (v[n / 2 - 1], v[n / 2]) {
+                (Some(a), Some(b)) => Some(a + (b - a) / 2),
+                _ => None,
+            },
+        };
+        Spread {
+            n,
+            median_us: median,
+            min_us: v.first().copied().flatten(),
+            max_us: v.last().copied().flatten(),
+            never: v.iter().filter(|x| x.is_none()).count(),
+        }
+    }
+}
+
+/// One fault of a scenario, over its runs (the k-th fault of each run).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaultBoard {
+    /// From 1, in time order within a run.
+    pub index: usize,
+    /// `isolate`, `loss:30`, ... as the runs had it.
+    pub action: String,
+    /// The nodes it targeted, over the runs.
+    pub targets: Vec<String>,
+    pub downtime: Spread,
+    pub partial_downtime: Spread,
+    pub settle: Spread,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// `pass`, `fail`, or `none` (the scenario has no limits).
+    pub result: &'static str,
+    /// Each limit that failed, said in words.
+    pub failed: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioBoard {
+    pub scenario: String,
+    /// Runs measured, and the run ids (in the order read).
+    pub runs: Vec<String>,
+    /// Repetitions the suite planned, when a suite was given.
+    pub planned: Option<u32>,
+    pub versions: Vec<String>,
+    pub faults: Vec<FaultBoard>,
+    pub anomalies: u64,
+    pub anomaly_runs: usize,
+    pub lost_writes: u64,
+    pub lost_write_runs: usize,
+    pub late_writes: u64,
+    /// Errors clients saw, by kind (`server:1047`, `timeout`), over all runs.
+    pub errors: BTreeMap<String, u64>,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leaderboard {
+    pub suite: Option<String>,
+    pub scenarios: Vec<ScenarioBoard>,
+}
+
+impl Leaderboard {
+    /// True when some scenario failed a limit (the exit status is then 1).
+    pub fn failed(&self) -> bool {
+        self.scenarios.iter().any(|s| s.verdict.result == "fail")
+    }
+}
+
+/// What the leaderboard keeps of one run.
+struct RunEntry {
+    run: String,
+    versions: Vec<String>,
+    faults: Vec<FaultReport>,
+    anomalies: u64,
+    lost_writes: u64,
+    late_writes: u64,
+    errors: Vec<(String, u64)>,
+}
+
+/// Collects runs as they finish.
+#[derive(Default)]
+pub struct Builder {
+    /// By scenario, in the order first seen.
+    scenarios: Vec<(String, Vec<RunEntry>)>,
+}
+
+/// The scenario a run belongs to.
+pub fn scenario_of(s: &RunSummary) -> String {
+    match &s.label {
+        Some(label) => match label.rsplit_once('/') {
+            Some((scenario, rep)) if rep.chars().all(|c| c.is_ascii_digit()) && !rep.is_empty() => {
+                scenario.to_string()
+            }
+            _ => label.clone(),
+        },
+        None => s.run.clone(),
+    }
+}
+
+impl Builder {
+    pub fn add(&mut self, s: &RunSummary) {
+        let entry = RunEntry {
+            run: s.run.clone(),
+            versions: s.versions.clone(),
+            faults: s
+                .faults
+                .iter()
+                .map(|f| FaultReport {
+                    latency: None,
+                    ..f.clone()
+                })
+                .collect(),
+            anomalies: s.anomalies_total,
+            lost_writes: s
+                .anomalies
+                .iter()
+                .filter(|a| a.kind == "lost_write")
+                .count() as u64,
+            late_writes: s.late_writes_total,
+            errors: s
+                .errors
+                .groups()
+                .map(|(k, g)| (k.to_string(), g.count))
+                .collect(),
+        };
+        let key = scenario_of(s);
+        match self.scenarios.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, runs)) => runs.push(entry),
+            None => self.scenarios.push((key, vec![entry])),
+        }
+    }
+
+    /// The leaderboard; with a suite, every scenario it plans is there (with
+    /// no runs, if none was measured) and judged against its limits.
+    pub fn finish(self, suite: Option<&Suite>) -> Leaderboard {
+        let mut scenarios: Vec<ScenarioBoard> = Vec::new();
+        let planned = |key: &str| {
+            suite.and_then(|s| {
+                s.scenarios
+                    .iter()
+                    .find(|sc| key == sc.name || key == format!("{}/{}", s.name, sc.name))
+            })
+        };
+        for (key, runs) in &self.scenarios {
+            let plan = planned(key);
+            scenarios.push(board(
+                key,
+                runs,
+                plan.map(|p| p.repeat),
+                plan.map(|p| &p.limits),
+            ));
+        }
+        if let Some(s) = suite {
+            for sc in &s.scenarios {
+                let key = format!("{}/{}", s.name, sc.name);
+                if !scenarios
+                    .iter()
+                    .any(|b| b.scenario == key || b.scenario == sc.name)
+                {
+                    scenarios.push(board(&key, &[], Some(sc.repeat), Some(&sc.limits)));
+                }
+            }
+        }
+        Leaderboard {
+            suite: suite.map(|s| s.name.clone()),
+            scenarios,
+        }
+    }
+}
+
+fn board(
+    key: &str,
+    runs: &[RunEntry],
+    planned: Option<u32>,
+    limits: Option<&Limits>,
+) -> ScenarioBoard {
+    let mut versions: Vec<String> = runs.iter().flat_map(|r| r.versions.clone()).collect();
+    versions.sort();
+    versions.dedup();
+    let mut errors = BTreeMap::new();
+    for (kind, count) in runs.iter().flat_map(|r| r.errors.iter()) {
+        *errors.entry(kind.clone()).or_default() += count;
+    }
+    let faults = fault_boards(runs);
+    let mut b = ScenarioBoard {
+        scenario: key.to_string(),
+        runs: runs.iter().map(|r| r.run.clone()).collect(),
+        planned,
+        versions,
+        faults,
+        anomalies: runs.iter().map(|r| r.anomalies).sum(),
+        anomaly_runs: runs.iter().filter(|r| r.anomalies > 0).count(),
+        lost_writes: runs.iter().map(|r| r.lost_writes).sum(),
+        lost_write_runs: runs.iter().filter(|r| r.lost_writes > 0).count(),
+        late_writes: runs.iter().map(|r| r.late_writes).sum(),
+        errors,
+        verdict: Verdict {
+            result: "none",
+            failed: Vec::new(),
+        },
+    };
+    b.verdict = verdict(&b, runs, limits);
+    b
+}
+
+fn fault_boards(runs: &[RunEntry]) -> Vec<FaultBoard> {
+    let most = runs.iter().map(|r| r.faults.len()).max().unwrap_or(0);
+    (0..most)
+        .map(|k| {
+            let nth: Vec<&FaultReport> = runs.iter().filter_map(|r| r.faults.get(k)).collect();
+            let mut targets: Vec<String> = nth.iter().map(|f| f.node.clone()).collect();
+            targets.sort();
+            targets.dedup();
+            let action = nth.first().map_or(String::new(), |f| match &f.arg {
+                Some(arg) => format!("{}:{arg}", f.action),
+                None => f.action.clone(),
+            });
+            let spread = |get: &dyn Fn(&FaultReport) -> Option<u64>| {
+                Spread::of(&nth.iter().map(|f| get(f)).collect::<Vec<_>>())
+            };
+            FaultBoard {
+                index: k + 1,
+                action,
+                targets,
+                downtime: spread(&|f| Some(f.downtime_us)),
+                partial_downtime: spread(&|f| Some(f.partial_downtime_us)),
+                settle: spread(&|f| f.settle_us),
+            }
+        })
+        .collect()
+}
+
+fn secs(us: u64) -> String {
+    format!("{:.3} s", us as f64 / 1e6)
+}
+
+/// Judges every run against the limits: a limit fails when any run exceeds
+/// it (each fault's numbers), or the total over the runs does (writes).
+fn verdict(b: &ScenarioBoard, runs: &[RunEntry], limits: Option<&Limits>) -> Verdict {
+    let Some(l) = limits else {
+        return Verdict {
+            result: "none",
+            failed: Vec::new(),
+        };
+    };
+    let mut failed = Vec::new();
+    if runs.is_empty() {
+        failed.push("no run was measured".to_string());
+    }
+    if b.planned.is_some_and(|p| (runs.len() as u32) < p) && !runs.is_empty() {
+        failed.push(format!(
+            "{} of {} runs measured (the others could not start on a healthy cluster)",
+            runs.len(),
+            b.planned.unwrap_or(0)
+        ));
+    }
+    for r in runs {
+        for (k, f) in r.faults.iter().enumerate() {
+            let what = format!("fault {} {} in run {}", k + 1, f.action, r.run);
+            let over = |name: &str, value: u64, limit: Option<u64>| {
+                limit
+                    .filter(|&max| value > max)
+                    .map(|max| format!("{name} {} > {} ({what})", secs(value), secs(max)))
+            };
+            failed.extend(over("downtime", f.downtime_us, l.downtime_us));
+            failed.extend(over(
+                "partial downtime",
+                f.partial_downtime_us,
+                l.partial_downtime_us,
+            ));
+            match (f.settle_us, l.settle_us) {
+                (None, Some(max)) => failed.push(format!("settle never > {} ({what})", secs(max))),
+                (Some(v), limit) => failed.extend(over("settle", v, limit)),
+                _ => {}
+            }
+        }
+    }
+    if let Some(max) = l.lost_writes.filter(|&m| b.lost_writes > m) {
+        failed.push(format!("{} lost writes > {max}", b.lost_writes));
+    }
+    if let Some(max) = l.anomalies.filter(|&m| b.anomalies > m) {
+        failed.push(format!("{} anomalies > {max}", b.anomalies));
+    }
+    Verdict {
+        result: if failed.is_empty() { "pass" } else { "fail" },
+        failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_never() {
+        let s = |v: &[Option<u64>]| {
+            let x = Spread::of(v);
+            (x.n, x.median_us, x.min_us, x.max_us, x.never)
+        };
+        assert_eq!(
+            s(&[Some(5), Some(1), Some(3)]),
+            (3, Some(3), Some(1), Some(5), 0)
+        );
+        assert_eq!(
+            s(&[Some(4), Some(1), Some(3), Some(2)]),
+            (4, Some(2), Some(1), Some(4), 0)
+        );
+        assert_eq!(s(&[None, Some(1), Some(3)]), (3, Some(3), Some(1), None, 1));
+        assert_eq!(s(&[None, None, Some(3)]), (3, None, Some(3), None, 2));
+        assert_eq!(s(&[]), (0, None, None, None, 0));
+    }
+}

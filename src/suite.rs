@@ -1,0 +1,388 @@
+//! Suite files (`etc/suites/*.json`, docs/suites.md): scenarios — an engine,
+//! a node count, a duration, a fault schedule, repetitions — and the
+//! service-level limits a leaderboard judges them against. One parser and
+//! one set of checks, used by `perseus-report --check-suite` (which the
+//! suite runner calls before anything starts) and by `--leaderboard --suite`.
+//!
+//! JSON, because the project's own tools read it as they are (serde here,
+//! jq in bin/lab.sh) and it nests a schedule naturally; every error names the
+//! file, the scenario and the field (serde adds line and column for syntax).
+
+use crate::duration;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Actions a suite may schedule: the lab's fault vocabulary.
+pub const ACTIONS: &[&str] = &[
+    "isolate",
+    "isolate-in",
+    "isolate-out",
+    "rejoin",
+    "partition",
+    "heal",
+    "kill",
+    "start",
+    "pause",
+    "resume",
+    "loss",
+    "bandwidth",
+    "delay",
+];
+
+/// A checked suite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    pub name: String,
+    pub scenarios: Vec<Scenario>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub engine: String,
+    pub nodes: u32,
+    pub duration_s: u64,
+    pub repeat: u32,
+    pub faults: Vec<ScheduledStep>,
+    pub limits: Limits,
+}
+
+/// One fault of a scenario's schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduledStep {
+    pub at_s: f64,
+    /// As perseus's --fault takes it: `isolate`, `loss:30`, `partition:halves`.
+    pub action: String,
+    /// A node (`n2`), or a role: `leader`, `any`.
+    pub target: String,
+}
+
+/// Service-level limits, each optional; durations in microseconds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Limits {
+    /// Each fault's downtime (no node serving), in every run.
+    pub downtime_us: Option<u64>,
+    pub partial_downtime_us: Option<u64>,
+    /// Each fault's settle time; a fault that never settles exceeds it.
+    pub settle_us: Option<u64>,
+    /// Lost writes over all the scenario's runs.
+    pub lost_writes: Option<u64>,
+    /// Anomalies of any kind over all the scenario's runs.
+    pub anomalies: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    name: String,
+    #[serde(default)]
+    defaults: RawScenario,
+    scenarios: Vec<RawScenario>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    engine: Option<String>,
+    nodes: Option<u32>,
+    duration: Option<u64>,
+    repeat: Option<u32>,
+    faults: Option<Vec<RawStep>>,
+    limits: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    at: f64,
+    action: String,
+    target: String,
+}
+
+/// Parses and checks a suite; `file` names it in errors.
+pub fn parse(file: &str, text: &str) -> Result<Suite, String> {
+    let raw: RawSuite = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    let d = &raw.defaults;
+    if raw.scenarios.is_empty() {
+        return Err(format!("{file}: field `scenarios`: no scenario"));
+    }
+    let mut scenarios: Vec<Scenario> = Vec::new();
+    for (i, s) in raw.scenarios.iter().enumerate() {
+        let at = |field: &str| {
+            let who = s
+                .name
+                .as_deref()
+                .map_or(format!("scenario {}", i + 1), |n| {
+                    format!("scenario \"{n}\"")
+                });
+            format!("{file}: {who}: field `{field}`")
+        };
+        let scenario = scenario(s, d, &at)?;
+        if scenarios.iter().any(|o| o.name == scenario.name) {
+            return Err(format!("{}: a second scenario of this name", at("name")));
+        }
+        scenarios.push(scenario);
+    }
+    check_word(&raw.name).map_err(|why| format!("{file}: field `name`: {why}"))?;
+    Ok(Suite {
+        name: raw.name,
+        scenarios,
+    })
+}
+
+fn check_word(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{name}' must be 1 to 64 letters, digits, '-', '_' or '.' (it names a directory)"
+        ))
+    }
+}
+
+fn scenario(
+    s: &RawScenario,
+    d: &RawScenario,
+    at: &dyn Fn(&str) -> String,
+) -> Result<Scenario, String> {
+    let name = s
+        .name
+        .clone()
+        .ok_or_else(|| format!("{}: missing", at("name")))?;
+    check_word(&name).map_err(|why| format!("{}: {why}", at("name")))?;
+    let engine = s
+        .engine
+        .clone()
+        .or(d.engine.clone())
+        .unwrap_or_else(|| "galera".into());
+    if engine != "galera" && engine != "tidb" {
+        return Err(format!(
+            "{}: '{engine}' is not an engine (galera, tidb)",
+            at("engine")
+        ));
+    }
+    let nodes = s.nodes.or(d.nodes).unwrap_or(3);
+    if !(1..=9).contains(&nodes) {
+        return Err(format!(
+            "{}: {nodes} nodes; the lab runs 1 to 9",
+            at("nodes")
+        ));
+    }
+    let duration_s = s.duration.or(d.duration).ok_or_else(|| {
+        format!(
+            "{}: missing (seconds, here or in `defaults`)",
+            at("duration")
+        )
+    })?;
+    if duration_s == 0 {
+        return Err(format!("{}: must be at least 1 s", at("duration")));
+    }
+    let repeat = s.repeat.or(d.repeat).unwrap_or(1);
+    if !(1..=100).contains(&repeat) {
+        return Err(format!("{}: {repeat}; 1 to 100 repetitions", at("repeat")));
+    }
+    let faults = s.faults.clone().or(d.faults.clone()).unwrap_or_default();
+    let mut steps = Vec::new();
+    for (k, f) in faults.iter().enumerate() {
+        steps.push(step(f, nodes, duration_s, &|field| {
+            format!("{} {}: field `{field}`", at("faults"), k + 1)
+        })?);
+    }
+    let mut merged = d.limits.clone().unwrap_or_default();
+    merged.extend(s.limits.clone().unwrap_or_default());
+    let limits = limits(&merged, at)?;
+    Ok(Scenario {
+        name,
+        engine,
+        nodes,
+        duration_s,
+        repeat,
+        faults: steps,
+        limits,
+    })
+}
+
+fn step(
+    f: &RawStep,
+    nodes: u32,
+    duration_s: u64,
+    at: &dyn Fn(&str) -> String,
+) -> Result<ScheduledStep, String> {
+    if !(f.at > 0.0 && f.at < duration_s as f64) {
+        return Err(format!(
+            "{}: {} is not inside the run (0, {duration_s}) s",
+            at("at"),
+            f.at
+        ));
+    }
+    let name = f.action.split(':').next().unwrap_or("");
+    if !ACTIONS.contains(&name) {
+        return Err(format!(
+            "{}: '{}' is not an action ({})",
+            at("action"),
+            f.action,
+            ACTIONS.join(", ")
+        ));
+    }
+    let needs_arg = matches!(name, "partition" | "loss" | "bandwidth" | "delay");
+    if needs_arg != f.action.contains(':') {
+        let want = if needs_arg {
+            "needs an argument after ':' (loss:30, bandwidth:1mbit, delay:100/20, partition:halves)"
+        } else {
+            "takes no argument"
+        };
+        return Err(format!("{}: '{}' {want}", at("action"), f.action));
+    }
+    let node = f
+        .target
+        .strip_prefix('n')
+        .and_then(|k| k.parse::<u32>().ok());
+    let known = matches!(f.target.as_str(), "leader" | "any")
+        || node.is_some_and(|k| (1..=nodes).contains(&k));
+    if !known {
+        return Err(format!(
+            "{}: '{}' is neither a node of {nodes} (n1..n{nodes}) nor a role (leader, any)",
+            at("target"),
+            f.target
+        ));
+    }
+    Ok(ScheduledStep {
+        at_s: f.at,
+        action: f.action.clone(),
+        target: f.target.clone(),
+    })
+}
+
+fn limits(
+    raw: &BTreeMap<String, serde_json::Value>,
+    at: &dyn Fn(&str) -> String,
+) -> Result<Limits, String> {
+    let mut l = Limits::default();
+    for (key, value) in raw {
+        let field = at(&format!("limits.{key}"));
+        let micros = || -> Result<u64, String> {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => return Err(format!("{field}: a duration such as \"10s\"")),
+            };
+            duration::parse(&text)
+                .map(|d| d.as_micros() as u64)
+                .map_err(|e| format!("{field}: {e}"))
+        };
+        let count = || {
+            value
+                .as_u64()
+                .ok_or_else(|| format!("{field}: a whole number"))
+        };
+        match key.as_str() {
+            "downtime" => l.downtime_us = Some(micros()?),
+            "partial_downtime" => l.partial_downtime_us = Some(micros()?),
+            "settle" => l.settle_us = Some(micros()?),
+            "lost_writes" => l.lost_writes = Some(count()?),
+            "anomalies" => l.anomalies = Some(count()?),
+            _ => {
+                return Err(format!(
+                "{field}: not a limit (downtime, partial_downtime, settle, lost_writes, anomalies)"
+            ))
+            }
+        }
+    }
+    Ok(l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"{
+      "name": "smoke",
+      "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "10s", "lost_writes": 0}},
+      "scenarios": [
+        {"name": "isolate", "faults": [{"at": 10, "action": "isolate", "target": "leader"},
+                                       {"at": 20, "action": "rejoin", "target": "leader"}],
+         "limits": {"settle": 30}},
+        {"name": "halves", "nodes": 5, "repeat": 1,
+         "faults": [{"at": 10, "action": "partition:halves", "target": "any"}]}
+      ]}"#;
+
+    #[test]
+    fn a_good_suite_with_defaults() {
+        let s = parse("smoke.json", GOOD).expect("parses");
+        assert_eq!(s.name, "smoke");
+        let iso = &s.scenarios[0];
+        assert_eq!(
+            (iso.engine.as_str(), iso.nodes, iso.duration_s, iso.repeat),
+            ("galera", 3, 30, 2)
+        );
+        assert_eq!(iso.limits.downtime_us, Some(10_000_000));
+        assert_eq!(iso.limits.settle_us, Some(30_000_000));
+        assert_eq!(iso.limits.lost_writes, Some(0));
+        assert_eq!(s.scenarios[1].nodes, 5);
+        assert_eq!(s.scenarios[1].repeat, 1);
+    }
+
+    #[test]
+    fn each_mistake_names_the_file_the_scenario_and_the_field() {
+        let bad = |from: &str, to: &str, says: &str| {
+            let text = GOOD.replacen(from, to, 1);
+            let err = parse("smoke.json", &text).expect_err(to);
+            assert!(err.starts_with("smoke.json: "), "{err}");
+            assert!(err.contains(says), "{to}: {err}");
+        };
+        bad(
+            "\"at\": 10, \"action\": \"isolate\"",
+            "\"at\": 40, \"action\": \"isolate\"",
+            "scenario \"isolate\": field `faults` 1: field `at`: 40 is not inside",
+        );
+        bad(
+            "\"action\": \"isolate\"",
+            "\"action\": \"explode\"",
+            "field `action`: 'explode' is not an action",
+        );
+        bad(
+            "\"action\": \"partition:halves\"",
+            "\"action\": \"partition\"",
+            "needs an argument",
+        );
+        bad(
+            "\"target\": \"any\"",
+            "\"target\": \"n7\"",
+            "scenario \"halves\": field `faults` 1: field `target`: 'n7'",
+        );
+        bad("\"nodes\": 5", "\"nodes\": 12", "field `nodes`: 12 nodes");
+        bad(
+            "{\"settle\": 30}",
+            "{\"settel\": 30}",
+            "field `limits.settel`: not a limit",
+        );
+        bad(
+            "{\"settle\": 30}",
+            "{\"settle\": \"soon\"}",
+            "field `limits.settle`",
+        );
+        bad(
+            "\"name\": \"halves\"",
+            "\"name\": \"isolate\"",
+            "a second scenario of this name",
+        );
+        bad("\"name\": \"halves\"", "\"name\": \"a b\"", "field `name`");
+        bad("\"repeat\": 1", "\"repeat\": 0", "field `repeat`");
+        bad(
+            "\"nodes\": 5,",
+            "\"nodes\": 5, \"colour\": 1,",
+            "unknown field `colour`",
+        );
+        let err = parse("smoke.json", "{").expect_err("syntax");
+        assert!(
+            err.contains("smoke.json: EOF while parsing") && err.contains("line 1"),
+            "{err}"
+        );
+    }
+}
