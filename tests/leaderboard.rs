@@ -25,10 +25,12 @@ fn run(label: &str, run: &str, down: u64, lost: bool) -> Vec<u8> {
     let mut log = Log::new(&["n1", "n2"]);
     let mut t = 100 * MS;
     while t <= 20 * S {
-        if !(3 * S < t && t < 3 * S + down) && !(3 * S < t && t < 7 * S) {
+        let stalled = 3 * S < t && t < 3 * S + down;
+        let isolated = 3 * S < t && t < 7 * S;
+        if !stalled && !isolated {
             log.success(t, "n1", 300);
         }
-        if !(3 * S < t && t < 3 * S + down) {
+        if !stalled {
             log.success(t, "n2", 300);
         }
         if t == 3 * S {
