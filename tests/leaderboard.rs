@@ -9,7 +9,7 @@ use common::log::Log;
 use common::mariadb::scratch_dir;
 use common::report::report;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::Path;
 
 const S: u64 = 1_000_000;
 const MS: u64 = 1_000;
@@ -52,7 +52,7 @@ fn run(label: &str, run: &str, down: u64, lost: bool) -> Vec<u8> {
         .into_bytes()
 }
 
-fn write(dir: &PathBuf, name: &str, bytes: &[u8]) -> String {
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("write");
     path.to_str().expect("utf8").to_string()
@@ -70,7 +70,7 @@ const SUITE: &str = r#"{
     {"name": "never-ran", "repeat": 1, "faults": [{"at": 3, "action": "pause", "target": "n1"}]}
   ]}"#;
 
-fn logs(dir: &PathBuf) -> Vec<String> {
+fn logs(dir: &Path) -> Vec<String> {
     vec![
         write(dir, "a.jsonl", &run("s/isolate/1", "a", 1_500 * MS, false)),
         write(dir, "b.jsonl", &run("s/isolate/2", "b", 3_500 * MS, false)),
