@@ -288,3 +288,34 @@ fn local_servers_down_spares_a_process_that_reused_the_pid() {
     local_servers(&dir, "down");
     assert!(!running(&mut own), "down left its own server running");
 }
+
+#[test]
+fn an_engine_missing_an_interface_function_is_named_at_start_up() {
+    // The real engines define the whole interface: lab.sh starts (--help
+    // needs no root, and the check runs before it).
+    let help = Command::new(root().join("bin/lab.sh"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success(), "{}", text(&help.stderr));
+
+    // An engine without restart and status is refused, by name.
+    let body = r#"
+lab_half_prepare() { :; }
+lab_half_components() { :; }
+lab_half_entry() { :; }
+lab_half_up() { :; }
+lab_half_sql() { :; }
+lab_half_healthy() { :; }
+lab_engine_check half
+"#;
+    let out = bash(&["common", "lab-engine"], body, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "engine 'half' (bin/lib/lab-half.sh) does not define lab_half_restart lab_half_status"
+        ),
+        "{err}"
+    );
+}

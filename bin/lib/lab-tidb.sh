@@ -2,9 +2,9 @@
 # The lab's TiDB engine: PD, TiKV and TiDB in every namespace, run by the
 # TiDB scripts (bin/run-pd.sh, bin/run-kv.sh, bin/run-db.sh NODE) with the
 # binaries of bin/get-tidb.sh. Thin on purpose: network, processes, waits,
-# schema and cluster file are the lab's shared steps.
-# Engine interface: see bin/lib/lab-galera.sh. bin/lib/tidb.sh (the TiDB
-# scripts' own) says where the binaries are.
+# schema and cluster file are the lab's shared steps. Implements the engine
+# interface of bin/lib/lab-engine.sh. bin/lib/tidb.sh (the TiDB scripts'
+# own) says where the binaries are.
 
 TIDB_WAIT=120
 
@@ -118,15 +118,16 @@ lab_tidb_up() {
     done
 }
 
-# lab_tidb_restart NODE: whatever of PD, TiKV, TiDB is down, in that order.
+# lab_tidb_restart NODE WAIT: whatever of PD, TiKV, TiDB is down, in that
+# order (with "no-wait" all launched at once: TiKV and TiDB retry their PD).
 lab_tidb_restart() {
-    local node="$1" comp
+    local node="$1" wait="$2" comp
     for comp in pd kv db; do
         lab_alive "$node" "$comp" && continue
         lab_tidb_launch "$node" "$comp"
-        lab_wait "$node" "$comp" "$TIDB_WAIT" ready lab_tidb_comp_ready "$node" "$comp"
+        lab_await "$wait" "$node" "$comp" "$TIDB_WAIT" ready lab_tidb_comp_ready "$node" "$comp"
     done
-    say "node $node: PD, TiKV and TiDB running"
+    [[ "$wait" == no-wait ]] || say "node $node: PD, TiKV and TiDB running"
 }
 
 lab_tidb_status() {
