@@ -7,15 +7,12 @@
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/deps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
 
 # No cd: the options may hold paths relative to where the user is.
-root="$PERSEUS_ROOT"
-binary="${CARGO_TARGET_DIR:-$root/target}/release/perseus"
-if [[ ! -x "$binary" ]] || [[ -n "$(find "$root/src" "$root/Cargo.toml" "$root/Cargo.lock" -newer "$binary" -print -quit 2>/dev/null)" ]]; then
-    need_cmd cargo
-    say "building $binary"
-    cargo build --release --bin perseus --manifest-path "$root/Cargo.toml" || die "cargo build --release failed"
-fi
+release_binaries perseus
+binary="$RELEASE_DIR/perseus"
 
 for arg in "$@"; do
     if [[ "$arg" == --cluster || "$arg" == --cluster=* ]]; then

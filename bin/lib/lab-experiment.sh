@@ -4,16 +4,12 @@
 # again; perseus calls this script's commands), then perseus-report into a
 # results directory.
 
-# lab_binaries: target/release/perseus and perseus-report, built when missing
-# or older than the sources (bin/lib/deps.sh). Sets PERSEUS_BIN, REPORT_BIN.
+# lab_binaries: perseus and perseus-report, built when missing or older than
+# the sources (release_binaries, bin/lib/deps.sh). Sets PERSEUS_BIN, REPORT_BIN.
 lab_binaries() {
-    local rel="$PERSEUS_ROOT/target/release" bin
-    build_release
-    for bin in perseus perseus-report; do
-        [[ -x "$rel/$bin" ]] || die "no $rel/$bin after the build: this branch has no $bin binary yet"
-    done
-    PERSEUS_BIN="$rel/perseus"
-    REPORT_BIN="$rel/perseus-report"
+    release_binaries perseus perseus-report
+    PERSEUS_BIN="$RELEASE_DIR/perseus"
+    REPORT_BIN="$RELEASE_DIR/perseus-report"
 }
 
 # lab_fault_summary REPORT_JSON: per fault its three numbers, named as in

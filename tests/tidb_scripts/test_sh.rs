@@ -29,10 +29,11 @@ impl Project {
         let root = scratch.path("").display().to_string();
         write_executable(
             &scratch.path("tools/cargo"),
+            // Like cargo, it builds under CARGO_TARGET_DIR when that is set.
             &format!(
-                "#!/bin/sh\necho \"$*\" >> '{root}/cargo.log'\nmkdir -p '{root}/target/release'\n\
-                 printf '#!/bin/sh\\necho \"built $*\"\\n' > '{root}/target/release/perseus'\n\
-                 chmod +x '{root}/target/release/perseus'\n"
+                "#!/bin/sh\necho \"$*\" >> '{root}/cargo.log'\nt=\"${{CARGO_TARGET_DIR:-{root}/target}}/release\"\n\
+                 mkdir -p \"$t\"\nprintf '#!/bin/sh\\necho \"built $*\"\\n' > \"$t/perseus\"\n\
+                 chmod +x \"$t/perseus\"\n"
             ),
         );
         let path = path_with(&scratch.path("tools"));
@@ -107,4 +108,49 @@ fn test_sh_builds_when_needed_and_passes_the_cluster_file() {
     assert!(old.success());
     project.test_sh(&[], &[]).expect_ok("test.sh after an edit");
     assert_eq!(project.cargo_runs(), 2, "a stale binary is rebuilt");
+
+    // Only Cargo.lock newer than the binary (a dependency changed): rebuilt.
+    let touch = |date: &str, path: &str| {
+        let done = Command::new("touch")
+            .args(["-d", date])
+            .arg(root.join(path))
+            .status()
+            .expect("run touch");
+        assert!(done.success());
+    };
+    for path in ["src/lib.rs", "src", "Cargo.toml", "Cargo.lock"] {
+        touch("2000-01-01", path);
+    }
+    touch("2010-01-01", "target/release/perseus");
+    project.test_sh(&[], &[]).expect_ok("test.sh, all older");
+    assert_eq!(project.cargo_runs(), 2, "nothing newer than the binary");
+    touch("2020-01-01", "Cargo.lock");
+    project
+        .test_sh(&[], &[])
+        .expect_ok("test.sh after cargo update");
+    assert_eq!(
+        project.cargo_runs(),
+        3,
+        "a binary older than Cargo.lock is rebuilt"
+    );
+}
+
+#[test]
+fn test_sh_builds_and_runs_under_cargo_target_dir() {
+    let project = Project::new("test-sh-target");
+    let target = project.scratch.path("elsewhere");
+    let target_s = target.display().to_string();
+    let run = project
+        .test_sh(&["-v"], &[("CARGO_TARGET_DIR", &target_s)])
+        .expect_ok("test.sh with CARGO_TARGET_DIR");
+    assert!(run.stdout.starts_with("built --cluster"), "{}", run.stdout);
+    assert!(target.join("release/perseus").is_file());
+    assert!(
+        !project.scratch.path("target").exists(),
+        "built in target/ despite CARGO_TARGET_DIR"
+    );
+    project
+        .test_sh(&[], &[("CARGO_TARGET_DIR", &target_s)])
+        .expect_ok("test.sh again");
+    assert_eq!(project.cargo_runs(), 1, "the binary there is up to date");
 }
