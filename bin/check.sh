@@ -22,7 +22,7 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --quiet --all-targets -- -D warnings
 say "shellcheck"
-shellcheck bin/*.sh bin/lib/*.sh .ci/run
+shellcheck bin/*.sh bin/lib/*.sh .ci/run tests/fixtures/standins/*
 say "cargo test"
 # The tests that need root (namespaces, iptables: tests/lab.rs,
 # tests/isolation.rs) are #[ignore]d so that a plain `cargo test` cannot

@@ -90,8 +90,9 @@ fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
         .expect_ok("run-db.sh --dry-run");
     let want = format!(
         "{} --store=tikv --path={PDS} --host=127.0.0.1 -P 4000 --status=10080 --status-host=127.0.0.1 --advertise-address=127.0.0.1 \
-         --temp-dir={} --log-file={}\n",
+         --socket={} --temp-dir={} --log-file={}\n",
         runs.bin("tidb-server"),
+        runs.data("tidb1/db/tidb.sock"),
         runs.data("tidb1/db/tmp"),
         runs.data("tidb1/db/tidb.log")
     );
@@ -249,4 +250,87 @@ fn the_default_cluster_file_is_three_nodes_on_one_machine() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), ports.len(), "ports repeat: {ports:?}");
+}
+
+/// A cluster file of `n` nodes on 127.0.0.1, 127.0.0.2, ... that all use the
+/// same ports, as the lab's nodes do (one network namespace each, one /tmp).
+fn same_ports_cluster(scratch: &Scratch, n: u8, db_port: u16) -> String {
+    let file = scratch.path("same-ports.json");
+    let nodes: Vec<String> = (1..=n)
+        .map(|i| {
+            format!(
+                r#""n{i}": {{"host": "127.0.0.{i}", "db": {{"port": {db_port}, "statusPort": 10080}},
+                    "kv": {{"name": "kv{i}", "port": 20160, "statusPort": 20180}},
+                    "pd": {{"name": "pd{i}", "clientPort": 2379, "peerPort": 2380}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(&file, format!("{{{}}}", nodes.join(", "))).expect("write cluster file");
+    file.display().to_string()
+}
+
+#[test]
+fn two_tidbs_with_the_same_port_on_one_machine_both_start() {
+    // The lab's case: every node's TiDB listens on the same port in its own
+    // namespace, and all share /tmp. TiDB's default socket,
+    // /tmp/tidb-{Port}.sock, would be the same file for all: the second
+    // finds the first's socket answering and exits.
+    let scratch = Scratch::new("run-two-tidbs");
+    let cluster = same_ports_cluster(&scratch, 2, free_port());
+    let data = scratch.path("data").display().to_string();
+    let bins = standins().display().to_string();
+    let env = [
+        ("PERSEUS_CLUSTER", cluster.as_str()),
+        ("PERSEUS_DATA_DIR", data.as_str()),
+        ("TIDB_BIN_DIR", bins.as_str()),
+    ];
+    let mut first_cmd = script_in(&root(), "run-db.sh", &["n1"], &env);
+    first_cmd.current_dir(scratch.path(""));
+    let mut first = crate::standins::Serving::start(first_cmd);
+    let first_log = scratch.path("data/n1/db/tidb.log");
+    first.wait_for("n1's TiDB", || first_log.exists());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    let mut env2 = env.to_vec();
+    env2.push(("STANDIN_EXIT_AFTER_START", "1"));
+    let second = run_script("run-db.sh", &["n2"], &env2);
+    assert!(
+        second.ok,
+        "n2's TiDB did not start beside n1's:\n{}",
+        second.stderr
+    );
+    // Each socket lives in its node's directory.
+    let sockets: Vec<String> = second
+        .stdout
+        .split_whitespace()
+        .filter(|w| w.starts_with("--socket="))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        sockets,
+        vec![format!("--socket={data}/n2/db/tidb.sock")],
+        "{}",
+        second.stdout
+    );
+}
+
+#[test]
+fn run_db_opens_no_socket_where_its_path_would_be_too_long() {
+    // A Unix socket path has room for 107 bytes; TiDB would fail to bind a
+    // longer one. Then run-db.sh asks for no socket, and says so.
+    let scratch = Scratch::new("run-long-socket");
+    let deep = scratch.path(&"d".repeat(100)).display().to_string();
+    let bins = standins().display().to_string();
+    let env = [
+        ("PERSEUS_DATA_DIR", deep.as_str()),
+        ("TIDB_BIN_DIR", bins.as_str()),
+        ("STANDIN_EXIT_AFTER_START", "1"),
+    ];
+    let run = run_script("run-db.sh", &["tidb1"], &env).expect_ok("run-db.sh, deep data dir");
+    assert!(run.stdout.contains(" --socket= "), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("TiDB opens no socket"),
+        "{}",
+        run.stderr
+    );
 }

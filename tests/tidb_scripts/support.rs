@@ -31,6 +31,11 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The strict stand-ins for the three servers (tests/fixtures/standins/).
+pub fn standins() -> PathBuf {
+    root().join("tests/fixtures/standins")
+}
+
 /// A scratch directory, unique per test and process, removed when dropped.
 pub struct Scratch(PathBuf);
 
