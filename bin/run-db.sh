@@ -4,8 +4,9 @@
 # bin/run-db.sh [--dry-run] NODE
 # It stores through TiKV, found via every node's PD (--path). Everything a
 # TiDB writes goes into the node's directory, because several TiDBs on one
-# machine would otherwise share files: --temp-dir (default /tmp/tidb) and
-# --socket. TiDB opens a Unix socket besides its port, by default
+# machine would otherwise share files: --temp-dir (default /tmp/tidb),
+# --log-slow-query (default tidb-slow.log in the working directory, where
+# it would also escape the node's logs) and --socket. TiDB opens a Unix socket besides its port, by default
 # /tmp/tidb-{Port}.sock, and exits at start when a socket there answers: in
 # the lab every node's TiDB has port 4000 in its own network namespace, but
 # all share /tmp, so only the first would start.
@@ -39,4 +40,5 @@ tidb_launch tidb-server TIDB_CONFIG "$dir" \
     "--advertise-address=$HOST" \
     "--socket=$socket" \
     "--temp-dir=$dir/tmp" \
-    "--log-file=$dir/tidb.log"
+    "--log-file=$dir/tidb.log" \
+    "--log-slow-query=$dir/tidb-slow.log"

@@ -90,11 +90,12 @@ fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
         .expect_ok("run-db.sh --dry-run");
     let want = format!(
         "{} --store=tikv --path={PDS} --host=127.0.0.1 -P 4000 --status=10080 --status-host=127.0.0.1 --advertise-address=127.0.0.1 \
-         --socket={} --temp-dir={} --log-file={}\n",
+         --socket={} --temp-dir={} --log-file={} --log-slow-query={}\n",
         runs.bin("tidb-server"),
         runs.data("tidb1/db/tidb.sock"),
         runs.data("tidb1/db/tmp"),
-        runs.data("tidb1/db/tidb.log")
+        runs.data("tidb1/db/tidb.log"),
+        runs.data("tidb1/db/tidb-slow.log")
     );
     assert_eq!(db.stdout, want);
     assert!(
@@ -333,4 +334,31 @@ fn run_db_opens_no_socket_where_its_path_would_be_too_long() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn tidb_slow_query_log_goes_into_the_node_directory() {
+    // TiDB writes its slow-query log to tidb-slow.log in the directory it was
+    // started from unless told otherwise: outside the node's directory, where
+    // the lab's log tails would miss it and two TiDBs would share it.
+    let scratch = Scratch::new("run-slow-log");
+    let data = scratch.path("data").display().to_string();
+    let bins = standins().display().to_string();
+    let work = scratch.path("work");
+    std::fs::create_dir_all(&work).expect("mkdir work");
+    let env = [
+        ("PERSEUS_DATA_DIR", data.as_str()),
+        ("TIDB_BIN_DIR", bins.as_str()),
+        ("STANDIN_EXIT_AFTER_START", "1"),
+    ];
+    let out = script_in(&root(), "run-db.sh", &["tidb2"], &env)
+        .current_dir(&work)
+        .output()
+        .expect("run run-db.sh");
+    Run::from(out).expect_ok("run-db.sh tidb2");
+    assert!(
+        !work.join("tidb-slow.log").exists(),
+        "the slow-query log landed in the caller's working directory"
+    );
+    assert!(scratch.path("data/tidb2/db/tidb-slow.log").is_file());
 }
