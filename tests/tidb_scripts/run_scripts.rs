@@ -58,6 +58,27 @@ impl Runs {
 
 const PDS: &str = "127.0.0.1:2379,127.0.0.1:2479,127.0.0.1:2579";
 
+/// What run-kv.sh adds for TiKV's defaults: nothing where this process may
+/// raise its open-file limit to the 123880 they need, else (as on a machine
+/// whose hard limit is lower) etc/tikv-few-files.toml.
+fn kv_config_for_defaults() -> String {
+    let raised = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "ulimit -Sn 123880 2>/dev/null || ulimit -n 123880 2>/dev/null",
+        ])
+        .status()
+        .expect("run bash");
+    if raised.success() {
+        String::new()
+    } else {
+        format!(
+            "--config={} ",
+            root().join("etc/tikv-few-files.toml").display()
+        )
+    }
+}
+
 #[test]
 fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
     let runs = Runs::new("run-dry");
@@ -77,9 +98,10 @@ fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
         .run("run-kv.sh", &["tidb3"], &[("PERSEUS_DRY_RUN", "1")])
         .expect_ok("run-kv.sh dry");
     let want = format!(
-        "{} --pd={PDS} --addr=127.0.0.1:20162 --advertise-addr=127.0.0.1:20162 --status-addr=127.0.0.1:20182 \
+        "{} {}--pd={PDS} --addr=127.0.0.1:20162 --advertise-addr=127.0.0.1:20162 --status-addr=127.0.0.1:20182 \
          --data-dir={} --log-file={}\n",
         runs.bin("tikv-server"),
+        kv_config_for_defaults(),
         runs.data("tidb3/kv/data"),
         runs.data("tidb3/kv/tikv.log")
     );
@@ -111,7 +133,7 @@ fn run_scripts_start_the_server_with_its_directory_made() {
         .run("run-kv.sh", &["tidb1"], &[])
         .expect_ok("run-kv.sh");
     assert!(
-        kv.stdout.starts_with("tikv-server --pd=127.0.0.1:2379,"),
+        kv.stdout.starts_with("tikv-server ") && kv.stdout.contains(" --pd=127.0.0.1:2379,"),
         "{}",
         kv.stdout
     );
@@ -122,7 +144,11 @@ fn run_scripts_start_the_server_with_its_directory_made() {
 fn run_scripts_pass_the_config_files() {
     let runs = Runs::new("run-config");
     let conf = runs.scratch.path("small.toml");
-    std::fs::write(&conf, "[storage.block-cache]\ncapacity = \"256MB\"\n").expect("write config");
+    std::fs::write(
+        &conf,
+        "[storage.block-cache]\ncapacity = \"256MB\"\n[rocksdb]\nmax-open-files = 256\n[raftdb]\nmax-open-files = 256\n",
+    )
+    .expect("write config");
     let conf = conf.display().to_string();
     for (script, var) in [
         ("run-pd.sh", "PD_CONFIG"),
@@ -135,8 +161,9 @@ fn run_scripts_pass_the_config_files() {
         runs.run(script, &["--dry-run", "tidb1"], &[(var, &missing)])
             .expect_error(&[var, &missing]);
     }
-    // Without the variables, no --config at all.
-    let plain = runs.dry("run-kv.sh", "tidb1", &[]);
+    // Without the variables, no --config at all (run-kv.sh may add one of
+    // etc/'s: see the TiKV tests below).
+    let plain = runs.dry("run-db.sh", "tidb1", &[]);
     assert!(!plain.stdout.contains("--config"), "{}", plain.stdout);
 }
 
@@ -253,6 +280,32 @@ fn the_default_cluster_file_is_three_nodes_on_one_machine() {
     assert_eq!(unique.len(), ports.len(), "ports repeat: {ports:?}");
 }
 
+/// The environment that points the run scripts at the stand-ins, with a
+/// data directory in `scratch`, and at `cluster` when given.
+fn standin_env(scratch: &Scratch, cluster: Option<&str>) -> Vec<(String, String)> {
+    let mut env = vec![
+        (
+            "PERSEUS_DATA_DIR".to_string(),
+            scratch.path("data").display().to_string(),
+        ),
+        ("TIDB_BIN_DIR".to_string(), standins().display().to_string()),
+    ];
+    if let Some(file) = cluster {
+        env.push(("PERSEUS_CLUSTER".to_string(), file.to_string()));
+    }
+    env
+}
+
+/// `env` as the scripts' runners take it, with `extra` added.
+fn env_with<'a>(
+    env: &'a [(String, String)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    all.extend_from_slice(extra);
+    all
+}
+
 /// A cluster file of `n` nodes on 127.0.0.1, 127.0.0.2, ... that all use the
 /// same ports, as the lab's nodes do (one network namespace each, one /tmp).
 fn same_ports_cluster(scratch: &Scratch, n: u8, db_port: u16) -> String {
@@ -278,13 +331,9 @@ fn two_tidbs_with_the_same_port_on_one_machine_both_start() {
     // finds the first's socket answering and exits.
     let scratch = Scratch::new("run-two-tidbs");
     let cluster = same_ports_cluster(&scratch, 2, free_port());
+    let vars = standin_env(&scratch, Some(&cluster));
+    let env = env_with(&vars, &[]);
     let data = scratch.path("data").display().to_string();
-    let bins = standins().display().to_string();
-    let env = [
-        ("PERSEUS_CLUSTER", cluster.as_str()),
-        ("PERSEUS_DATA_DIR", data.as_str()),
-        ("TIDB_BIN_DIR", bins.as_str()),
-    ];
     let mut first_cmd = script_in(&root(), "run-db.sh", &["n1"], &env);
     first_cmd.current_dir(scratch.path(""));
     let mut first = crate::standins::Serving::start(first_cmd);
@@ -292,9 +341,11 @@ fn two_tidbs_with_the_same_port_on_one_machine_both_start() {
     first.wait_for("n1's TiDB", || first_log.exists());
     std::thread::sleep(std::time::Duration::from_millis(500));
 
-    let mut env2 = env.to_vec();
-    env2.push(("STANDIN_EXIT_AFTER_START", "1"));
-    let second = run_script("run-db.sh", &["n2"], &env2);
+    let second = run_script(
+        "run-db.sh",
+        &["n2"],
+        &env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]),
+    );
     assert!(
         second.ok,
         "n2's TiDB did not start beside n1's:\n{}",
@@ -321,12 +372,14 @@ fn run_db_opens_no_socket_where_its_path_would_be_too_long() {
     // longer one. Then run-db.sh asks for no socket, and says so.
     let scratch = Scratch::new("run-long-socket");
     let deep = scratch.path(&"d".repeat(100)).display().to_string();
-    let bins = standins().display().to_string();
-    let env = [
-        ("PERSEUS_DATA_DIR", deep.as_str()),
-        ("TIDB_BIN_DIR", bins.as_str()),
-        ("STANDIN_EXIT_AFTER_START", "1"),
-    ];
+    let vars = standin_env(&scratch, None);
+    let env = env_with(
+        &vars,
+        &[
+            ("PERSEUS_DATA_DIR", &deep),
+            ("STANDIN_EXIT_AFTER_START", "1"),
+        ],
+    );
     let run = run_script("run-db.sh", &["tidb1"], &env).expect_ok("run-db.sh, deep data dir");
     assert!(run.stdout.contains(" --socket= "), "{}", run.stdout);
     assert!(
@@ -342,15 +395,10 @@ fn tidb_slow_query_log_goes_into_the_node_directory() {
     // started from unless told otherwise: outside the node's directory, where
     // the lab's log tails would miss it and two TiDBs would share it.
     let scratch = Scratch::new("run-slow-log");
-    let data = scratch.path("data").display().to_string();
-    let bins = standins().display().to_string();
     let work = scratch.path("work");
     std::fs::create_dir_all(&work).expect("mkdir work");
-    let env = [
-        ("PERSEUS_DATA_DIR", data.as_str()),
-        ("TIDB_BIN_DIR", bins.as_str()),
-        ("STANDIN_EXIT_AFTER_START", "1"),
-    ];
+    let vars = standin_env(&scratch, None);
+    let env = env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]);
     let out = script_in(&root(), "run-db.sh", &["tidb2"], &env)
         .current_dir(&work)
         .output()
@@ -361,4 +409,78 @@ fn tidb_slow_query_log_goes_into_the_node_directory() {
         "the slow-query log landed in the caller's working directory"
     );
     assert!(scratch.path("data/tidb2/db/tidb-slow.log").is_file());
+}
+
+/// bin/run-kv.sh NODE under an open-file limit of SOFT:HARD, as in an
+/// ordinary user's shell: where the test runs as root, without the
+/// capability (CAP_SYS_RESOURCE) that would let TiKV raise the hard limit.
+fn run_kv_limited(limits: &str, node: &str, env: &[(&str, &str)]) -> Run {
+    let mut cmd = std::process::Command::new("prlimit");
+    cmd.arg(format!("--nofile={limits}")).arg("--");
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.args([
+            "setpriv",
+            "--inh-caps=-sys_resource",
+            "--bounding-set=-sys_resource",
+        ]);
+    }
+    cmd.arg(root().join("bin/run-kv.sh")).arg(node);
+    script_env(&mut cmd, env);
+    Run::from(cmd.output().expect("run prlimit"))
+}
+
+#[test]
+fn tikv_starts_where_the_open_file_limit_is_below_what_its_defaults_need() {
+    // With its defaults TiKV asks for 1000 + 2 x 40960 (Titan on) + 40960 =
+    // 123880 open files and exits if it cannot have them: a user whose hard
+    // limit is lower (65536 is common; 15000 here) could not start it.
+    let scratch = Scratch::new("run-kv-files");
+    let cluster = same_ports_cluster(&scratch, 3, 4000);
+    let vars = standin_env(&scratch, Some(&cluster));
+    let env = env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]);
+    let few = root().join("etc/tikv-few-files.toml").display().to_string();
+    let run = run_kv_limited("15000:15000", "n1", &env);
+    assert!(
+        run.ok,
+        "TiKV did not start under a hard limit of 15000:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains(&format!(" --config={few} ")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("open files"), "{}", run.stderr);
+
+    // Too low even for 256 files per database: an error that says what to do.
+    run_kv_limited("1500:1500", "n1", &env).expect_error(&[
+        "TiKV needs 1768 open files",
+        "at most 1500",
+        "ulimit -Hn",
+        "max-open-files",
+    ]);
+
+    // A configuration of the user's that fits under the hard limit: the soft
+    // limit is raised and the file kept as it is.
+    let mine = scratch.path("mine.toml");
+    std::fs::write(
+        &mine,
+        "[rocksdb]\nmax-open-files = 2000\n[raftdb]\nmax-open-files = 2000\n",
+    )
+    .expect("write config");
+    let mine = mine.display().to_string();
+    let mut with_mine = env.clone();
+    with_mine.push(("TIKV_CONFIG", mine.as_str()));
+    let run = run_kv_limited("1024:15000", "n1", &with_mine).expect_ok("run-kv.sh, own config");
+    assert!(
+        run.stdout.contains(&format!(" --config={mine} ")),
+        "{}",
+        run.stdout
+    );
+
+    // One that does not fit: the error names the file.
+    std::fs::write(&mine, "[rocksdb]\nmax-open-files = 40960\n").expect("write config");
+    run_kv_limited("15000:15000", "n1", &with_mine)
+        .expect_error(&["TiKV needs 123880 open files", &mine]);
 }
