@@ -231,6 +231,14 @@ fn tidb_on_standins(lab: &Lab) {
     let err = text(&out.stderr);
     eprintln!("lab.sh up --engine tidb (stand-ins): {}\n{err}", out.status);
     let up = out.status.success();
+    // Three TiKVs share this disk: none may reserve any of it.
+    let reserved: Vec<PathBuf> = (1..=3)
+        .map(|n| {
+            lab.dir
+                .join(format!("data/n{n}/kv/data/space_placeholder_file"))
+        })
+        .filter(|p| p.exists())
+        .collect();
     let status = text(&lab.run(&["status"]).stdout);
     let cluster: Value =
         serde_json::from_str(&std::fs::read_to_string(lab.dir.join("cluster.json")).unwrap())
@@ -244,6 +252,7 @@ fn tidb_on_standins(lab: &Lab) {
     assert!(up, "up --engine tidb on the stand-ins failed: {err}");
     assert!(err.contains("all db servers ready"), "{err}");
     assert_eq!(status.matches("sql: answers").count(), 3, "{status}");
+    assert_eq!(reserved, Vec::<PathBuf>::new(), "TiKVs reserved disk space");
     assert_eq!(cluster["n2"]["pd"]["clientPort"], 2379);
     assert_eq!(cluster["n2"]["db"]["port"], 4000);
     assert_eq!(

@@ -32,29 +32,12 @@ lab_tidb_entry() {
 
 lab_tidb_config_dir() { printf '%s/tidb\n' "$LAB_DIR"; }
 
-# lab_tidb_write_configs: small settings for three of each on one 2-core machine.
+# lab_tidb_write_configs: TiDB's settings for one per node on a 2-core
+# machine; TiKV's are etc/tikv-one-machine.toml, shared with bin/run-kv.sh.
 lab_tidb_write_configs() {
     local dir
     dir="$(lab_tidb_config_dir)"
     mkdir -p "$dir"
-    printf '# PD: defaults (3 replicas).\n' >"$dir/pd.toml"
-    cat >"$dir/tikv.toml" <<'TOML'
-# Three TiKVs share one small machine: little cache, few threads.
-[server]
-grpc-concurrency = 2
-[readpool.unified]
-max-thread-count = 2
-[storage]
-reserve-space = "0MB"
-[storage.block-cache]
-capacity = "256MB"
-[rocksdb]
-max-background-jobs = 2
-max-open-files = 4096
-[raftdb]
-max-background-jobs = 2
-max-open-files = 4096
-TOML
     cat >"$dir/tidb.toml" <<'TOML'
 # One TiDB per node on a 2-core machine.
 [performance]
@@ -71,7 +54,7 @@ lab_tidb_launch() {
     lab_spawn "$node" "$comp" env \
         PERSEUS_CLUSTER="$(lab_cluster)" TIDB_BIN_DIR="$(tidb_bin_dir)" \
         PERSEUS_DATA_DIR="$LAB_DIR/data" \
-        PD_CONFIG="$dir/pd.toml" TIKV_CONFIG="$dir/tikv.toml" TIDB_CONFIG="$dir/tidb.toml" \
+        TIKV_CONFIG="$PERSEUS_ROOT/etc/tikv-one-machine.toml" TIDB_CONFIG="$dir/tidb.toml" \
         "$PERSEUS_ROOT/bin/run-$comp.sh" "$node"
 }
 

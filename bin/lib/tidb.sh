@@ -69,6 +69,15 @@ tidb_pd_list() {
     (IFS=,; printf '%s\n' "${entries[*]}")
 }
 
+# tidb_host_shared FILE NODE: another node of the cluster file has NODE's
+# host (several servers of a kind on one machine).
+tidb_host_shared() {
+    local count
+    count="$(jq -r --arg n "$2" '.[$n].host as $h | [.[] | select(.host == $h)] | length' "$1")" \
+        || die "cluster file $1: not valid JSON"
+    ((count > 1))
+}
+
 # tidb_run_args "$@": parses "[--dry-run] NODE" for the run scripts and sets
 # NODE, CLUSTER (the cluster file), HOST (NODE's host) and DRY_RUN (1 or 0;
 # PERSEUS_DRY_RUN=1 too). An unknown node fails here, naming it.

@@ -58,27 +58,6 @@ impl Runs {
 
 const PDS: &str = "127.0.0.1:2379,127.0.0.1:2479,127.0.0.1:2579";
 
-/// What run-kv.sh adds for TiKV's defaults: nothing where this process may
-/// raise its open-file limit to the 123880 they need, else (as on a machine
-/// whose hard limit is lower) etc/tikv-few-files.toml.
-fn kv_config_for_defaults() -> String {
-    let raised = std::process::Command::new("bash")
-        .args([
-            "-c",
-            "ulimit -Sn 123880 2>/dev/null || ulimit -n 123880 2>/dev/null",
-        ])
-        .status()
-        .expect("run bash");
-    if raised.success() {
-        String::new()
-    } else {
-        format!(
-            "--config={} ",
-            root().join("etc/tikv-few-files.toml").display()
-        )
-    }
-}
-
 #[test]
 fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
     let runs = Runs::new("run-dry");
@@ -97,11 +76,12 @@ fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
     let kv = runs
         .run("run-kv.sh", &["tidb3"], &[("PERSEUS_DRY_RUN", "1")])
         .expect_ok("run-kv.sh dry");
+    // All three nodes on one host: TiKV gets the one-machine settings.
     let want = format!(
-        "{} {}--pd={PDS} --addr=127.0.0.1:20162 --advertise-addr=127.0.0.1:20162 --status-addr=127.0.0.1:20182 \
+        "{} --config={} --pd={PDS} --addr=127.0.0.1:20162 --advertise-addr=127.0.0.1:20162 --status-addr=127.0.0.1:20182 \
          --data-dir={} --log-file={}\n",
         runs.bin("tikv-server"),
-        kv_config_for_defaults(),
+        root().join("etc/tikv-one-machine.toml").display(),
         runs.data("tidb3/kv/data"),
         runs.data("tidb3/kv/tikv.log")
     );
@@ -483,4 +463,36 @@ fn tikv_starts_where_the_open_file_limit_is_below_what_its_defaults_need() {
     std::fs::write(&mine, "[rocksdb]\nmax-open-files = 40960\n").expect("write config");
     run_kv_limited("15000:15000", "n1", &with_mine)
         .expect_error(&["TiKV needs 123880 open files", &mine]);
+}
+
+#[test]
+fn tikvs_sharing_a_machine_reserve_no_disk() {
+    // Each TiKV reserves max(5 % of the disk, 5 GB) and writes a placeholder
+    // of a fifth of that: three on one disk (the default cluster file's
+    // one-machine layout) can fill a small one.
+    let scratch = Scratch::new("run-kv-reserve");
+    let vars = standin_env(&scratch, None);
+    let env = env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]);
+    let one_machine = root().join("etc/tikv-one-machine.toml");
+    for node in ["tidb1", "tidb2", "tidb3"] {
+        let run = run_script("run-kv.sh", &[node], &env).expect_ok("run-kv.sh");
+        let placeholder = scratch.path(&format!("data/{node}/kv/data/space_placeholder_file"));
+        assert!(
+            !placeholder.exists(),
+            "{node}'s TiKV reserved disk space: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains(&format!(" --config={} ", one_machine.display())),
+            "{}",
+            run.stdout
+        );
+    }
+    // On three hosts each TiKV has its disk to itself: TiKV's defaults
+    // stand (here the file for the open-file limit, if any, only).
+    let cluster = same_ports_cluster(&scratch, 3, 4000);
+    let three = env_with(&vars, &[("PERSEUS_CLUSTER", &cluster)]);
+    let run = run_script("run-kv.sh", &["--dry-run", "n2"], &three).expect_ok("dry run");
+    assert!(!run.stdout.contains("one-machine"), "{}", run.stdout);
 }
