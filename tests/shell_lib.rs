@@ -1,9 +1,9 @@
 //! Pieces of bin/'s shell scripts that need neither root nor a lab: the
 //! policy-rc.d guard of bin/lib/lab-install.sh (pointed at a scratch path),
 //! bin/lib/lab-proc.sh's mark check on a large environment, the clamp of a
-//! hand-appended fault time in bin/lib/faultlog.sh, and bin/local-servers.sh
-//! telling its own server from a stranger that got its PID. Fast; every test
-//! has its own scratch directory.
+//! hand-appended fault time in bin/lib/faultlog.sh, bin/local-servers.sh
+//! telling its own server from a stranger that got its PID, and the lab's
+//! engine-interface check. Fast; every test has its own scratch directory.
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};

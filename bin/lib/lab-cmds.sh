@@ -93,7 +93,7 @@ another lab of that name (take it down with its PERSEUS_LAB_DIR), or leftovers t
 
 # lab_env: shell lines that point perseus at the lab.
 lab_env() {
-    [[ -f "$LAB_STATE" ]] || die "no lab is up"
+    lab_need_up
     printf 'export PERSEUS_CLUSTER=%q\nexport MYSQL_PWD=%q\n' "$(lab_cluster)" "$(<"$(lab_password_file)")"
 }
 

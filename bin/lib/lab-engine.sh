@@ -18,6 +18,11 @@
 #   lab_E_restart NODE WAIT  starts whatever of NODE's servers is down; WAIT
 #                            is "wait" (until they serve) or "no-wait" (return
 #                            once launched, for a scheduled fault)
+#   lab_E_healthy            prints one line saying what keeps the cluster
+#                            from being whole and ready for a measurement
+#                            (a server down, a node not synced, replicas
+#                            missing...), nothing when it is; the readiness
+#                            gate (bin/lib/lab-ready.sh) polls it
 #   lab_E_sql NODE [ARGS]    the mariadb client as an administrator on NODE,
 #                            batch mode; SQL from -e or stdin
 #   lab_E_status NODE        one field for `lab.sh status`
@@ -26,7 +31,7 @@
 # to LAB_KNOWN_ENGINES. lab_engines_check refuses to start while one is missing.
 
 LAB_KNOWN_ENGINES="galera tidb"
-LAB_ENGINE_FUNCTIONS="prepare components entry up restart sql status"
+LAB_ENGINE_FUNCTIONS="prepare components entry up restart healthy sql status"
 
 # lab_engine_call FUNCTION ARGS...: lab_ENGINE_FUNCTION of the lab's engine.
 lab_engine_call() {

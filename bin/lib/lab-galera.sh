@@ -106,6 +106,24 @@ lab_galera_ready() {
         && grep -qx $'wsrep_cluster_status\tPrimary' <<<"$vars"
 }
 
+# lab_galera_healthy: the first node that keeps the cluster from being
+# whole: its server down or silent, or not ready, not synced, outside the
+# primary component, or seeing fewer members than the lab has.
+lab_galera_healthy() {
+    local node vars problem
+    for node in $(lab_node_names); do
+        lab_alive "$node" mariadbd || { printf '%s: mariadbd is not running\n' "$node"; return 0; }
+        vars="$(lab_galera_vars "$node" 2>/dev/null)" || { printf '%s: mariadbd does not answer\n' "$node"; return 0; }
+        problem="$(awk -F'\t' -v want="$LAB_NODES" '{v[$1] = $2} END {
+            if (v["wsrep_ready"] != "ON") print "wsrep_ready is " v["wsrep_ready"] " (want ON)"
+            else if (v["wsrep_local_state_comment"] != "Synced") print "wsrep_local_state_comment is " v["wsrep_local_state_comment"] " (want Synced)"
+            else if (v["wsrep_cluster_status"] != "Primary") print "wsrep_cluster_status is " v["wsrep_cluster_status"] " (want Primary)"
+            else if (v["wsrep_cluster_size"] != want) print "wsrep_cluster_size is " v["wsrep_cluster_size"] " (want " want ")"
+        }' <<<"$vars")"
+        [[ -z "$problem" ]] || { printf '%s: %s\n' "$node" "$problem"; return 0; }
+    done
+}
+
 # lab_galera_start NODE WAIT [--wsrep-new-cluster]: starts mariadbd and,
 # with WAIT "wait", waits until it is synced (lab_await).
 lab_galera_start() {

@@ -113,6 +113,23 @@ lab_tidb_restart() {
     [[ "$wait" == no-wait ]] || say "node $node: PD, TiKV and TiDB running"
 }
 
+# lab_tidb_healthy: the first thing that keeps the cluster from being whole:
+# a server down, PD's view (tidb_cluster_problem: not initialized, Regions
+# missing a peer), a TiDB that does not answer SQL.
+lab_tidb_healthy() {
+    local node comp problem
+    for node in $(lab_node_names); do
+        for comp in $(lab_tidb_components); do
+            lab_alive "$node" "$comp" || { printf '%s: %s is not running\n' "$node" "$comp"; return 0; }
+        done
+    done
+    problem="$(tidb_cluster_problem "$(lab_cluster)")" || problem="cannot read $(lab_cluster)"
+    [[ -z "$problem" ]] || { printf '%s\n' "$problem"; return 0; }
+    for node in $(lab_node_names); do
+        lab_tidb_ready "$node" 2>/dev/null || { printf '%s: TiDB does not answer SQL\n' "$node"; return 0; }
+    done
+}
+
 lab_tidb_status() {
     if lab_tidb_ready "$1" 2>/dev/null; then printf 'sql: answers\n'; else printf 'sql: no answer\n'; fi
 }
