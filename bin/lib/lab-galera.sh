@@ -37,6 +37,9 @@ user=mysql
 datadir=$dir/data
 socket=$(lab_galera_socket "$node")
 pid-file=$dir/mariadbd.own.pid
+# Its own: a server deletes every #sql* file in its tmpdir at start, which
+# in a shared /tmp are the other nodes' temporary tables.
+tmpdir=$dir/tmp
 bind-address=$(lab_node_addr "$node")
 port=3306
 skip-name-resolve
@@ -66,7 +69,7 @@ CNF
 lab_galera_init() {
     local node first=""
     for node in $(lab_node_names); do
-        mkdir -p "$(lab_node_dir "$node")"
+        mkdir -p "$(lab_node_dir "$node")/tmp"
         lab_galera_write_cnf "$node"
         if [[ -z "$first" ]]; then
             first="$node"
