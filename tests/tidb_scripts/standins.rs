@@ -8,10 +8,13 @@ use crate::support::*;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// One stand-in, run with `args` and the given environment.
-pub fn standin(server: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+/// One stand-in, run with `args` and the given environment, in `dir` (where
+/// a tidb-server writes its slow-query log unless told otherwise).
+pub fn standin(dir: &Scratch, server: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(standins().join(server));
-    cmd.args(args).stdin(Stdio::null());
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .current_dir(dir.path(""));
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -59,32 +62,36 @@ impl Drop for Serving {
 
 #[test]
 fn standins_refuse_flags_the_real_servers_do_not_have() {
-    standin("tidb-server", &["--bogus=1"], &[])
+    let dir = Scratch::new("standin-flags");
+    standin(&dir, "tidb-server", &["--bogus=1"], &[])
         .expect_error(&["flag provided but not defined: --bogus"]);
-    standin("tidb-server", &["-P"], &[]).expect_error(&["flag needs an argument: -P"]);
-    standin("pd-server", &["--client-url=http://x:1"], &[])
+    standin(&dir, "tidb-server", &["-P"], &[]).expect_error(&["flag needs an argument: -P"]);
+    standin(&dir, "pd-server", &["--client-url=http://x:1"], &[])
         .expect_error(&["unknown flag: --client-url"]);
     // pflag reads one dash as shorthand letters, not a long name.
-    standin("pd-server", &["-name", "pd1"], &[])
+    standin(&dir, "pd-server", &["-name", "pd1"], &[])
         .expect_error(&["unknown shorthand flag: 'n' in -name"]);
-    standin("tikv-server", &["--status=127.0.0.1:1"], &[])
+    standin(&dir, "tikv-server", &["--status=127.0.0.1:1"], &[])
         .expect_error(&["Found argument '--status' which wasn't expected"]);
-    standin("tikv-server", &["stray"], &[]).expect_error(&["Found argument 'stray'"]);
+    standin(&dir, "tikv-server", &["stray"], &[]).expect_error(&["Found argument 'stray'"]);
     // What the real ones accept, in each library's spellings.
     let check = [("STANDIN_CHECK_ONLY", "1")];
     standin(
+        &dir,
         "tidb-server",
         &["-P", "4000", "-socket=", "--status=1"],
         &check,
     )
     .expect_ok("tidb");
     standin(
+        &dir,
         "pd-server",
         &["--name", "p", "-L", "info", "--log-file=x"],
         &check,
     )
     .expect_ok("pd");
     standin(
+        &dir,
         "tikv-server",
         &["-s", "d", "--pd=a:1,b:2", "-Cc.toml"],
         &check,
@@ -98,11 +105,13 @@ fn tidb_standin_exits_when_its_socket_exists_and_answers() {
     let sock = scratch.path("tidb.sock").display().to_string();
     let port = free_port().to_string();
     let mut cmd = Command::new(standins().join("tidb-server"));
-    cmd.args(["--host=127.0.0.1", "-P", &port, &format!("--socket={sock}")]);
+    cmd.args(["--host=127.0.0.1", "-P", &port, &format!("--socket={sock}")])
+        .current_dir(scratch.path(""));
     let mut first = Serving::start(cmd);
     first.wait_for("its socket", || scratch.path("tidb.sock").exists());
     let start = [("STANDIN_EXIT_AFTER_START", "1")];
     standin(
+        &scratch,
         "tidb-server",
         &["-P", "1", &format!("--socket={sock}")],
         &start,
@@ -111,6 +120,7 @@ fn tidb_standin_exits_when_its_socket_exists_and_answers() {
     drop(first);
     // A socket nobody answers on any more is stale: removed, and started.
     standin(
+        &scratch,
         "tidb-server",
         &["-P", "1", &format!("--socket={sock}")],
         &start,
