@@ -5,9 +5,11 @@
 # Usage: bin/get-tidb.sh   (TIDB_VERSION, TIDB_MIRROR, TIDB_HOME: docs/tidb.md)
 #
 # They come from PingCAP's TiUP mirror, which keeps one tarball per component
-# named {component}-{version}-{os}-{arch}.tar.gz with the server binary at its
-# top level (PingCAP's "TiUP Mirror Reference Guide"). TIDB_MIRROR may be a
-# URL or a local directory laid out the same way.
+# and version with the server binary at its top level, and manifests that
+# give each tarball's sha256 and length: every tarball is checked against
+# them before it is unpacked (bin/lib/tiup-mirror.sh says what is checked
+# and what is not). TIDB_MIRROR may be a URL or a local directory laid out
+# the same way (`tiup mirror clone` makes one).
 #
 # All is fetched and checked in a staging directory beside the target, which
 # is renamed into place only once all three binaries are there: a failed or
@@ -17,6 +19,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/tidb.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tidb.sh"
+# shellcheck source=lib/tiup-mirror.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tiup-mirror.sh"
 
 case "${1:-}" in
     "") ;;
@@ -30,8 +34,8 @@ esac
 version="$(tidb_version)"
 home="$(tidb_home)"
 target="$home/$version"
-mirror="${TIDB_MIRROR:-https://tiup-mirrors.pingcap.com}"
-mirror="${mirror%/}"
+MIRROR="${TIDB_MIRROR:-https://tiup-mirrors.pingcap.com}"
+MIRROR="${MIRROR%/}"
 binaries=(pd-server tikv-server tidb-server)
 
 # installed: are all three binaries in place?
@@ -55,55 +59,41 @@ case "$(uname -m)" in
 esac
 need_cmd tar
 need_cmd gzip
-if [[ "$mirror" =~ ^[A-Za-z][A-Za-z0-9+.-]*:// ]]; then
+need_cmd jq
+need_cmd sha256sum coreutils
+if [[ "$MIRROR" =~ ^[A-Za-z][A-Za-z0-9+.-]*:// ]]; then
     need_cmd curl
 else
-    [[ -d "$mirror" ]] || die "TIDB_MIRROR=$mirror: neither a URL nor a directory"
+    [[ -d "$MIRROR" ]] || die "TIDB_MIRROR=$MIRROR: neither a URL nor a directory"
 fi
 
 mkdir -p "$home" || die "cannot create $home"
-stage="$(mktemp -d "$home/.get-$version.XXXXXX")" || die "cannot create a staging directory in $home"
-trap 'rm -rf "$stage"' EXIT
+STAGE="$(mktemp -d "$home/.get-$version.XXXXXX")" || die "cannot create a staging directory in $home"
+trap 'rm -rf "$STAGE"' EXIT
 # Exiting through a trap runs the EXIT trap too, so Ctrl-C also cleans up.
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# fetch SOURCE DEST: a mirror file (URL or path) to DEST; fails naming SOURCE.
-fetch() {
-    if [[ "$mirror" =~ :// ]]; then
-        # --fail turns HTTP errors (404...) into an error; the two timeouts
-        # make a dead or stalled mirror an error rather than a hang.
-        curl --fail --silent --show-error --location --proto '=http,https,file' \
-            --connect-timeout "${TIDB_CONNECT_TIMEOUT:-15}" \
-            --max-time "${TIDB_DOWNLOAD_TIMEOUT:-1800}" \
-            --output "$2" "$1" 2>"$stage/curl.err" \
-            || die "download failed: $1: $(tail -n 1 "$stage/curl.err")"
-    else
-        [[ -f "$1" ]] || die "no such file: $1 (TIDB_MIRROR=$mirror)"
-        cp -- "$1" "$2" || die "cannot copy $1"
-    fi
-}
-
-mkdir "$stage/$version" "$stage/$version/bin"
+mirror_snapshot
+mkdir "$STAGE/$version" "$STAGE/$version/bin"
 for binary in "${binaries[@]}"; do
     component="${binary%-server}"
-    file="$component-$version-linux-$arch.tar.gz"
-    say "fetching $mirror/$file"
-    fetch "$mirror/$file" "$stage/$file"
-    mkdir "$stage/$component"
-    tar -xzf "$stage/$file" -C "$stage/$component" 2>"$stage/tar.err" \
-        || die "$mirror/$file: not a complete .tar.gz archive (truncated or corrupt?): $(sed '/^$/d' "$stage/tar.err" | head -n 2 | paste -sd' ' -)"
-    [[ -f "$stage/$component/$binary" && -s "$stage/$component/$binary" ]] \
-        || die "$mirror/$file: the archive has no $binary at its top level (it holds: $(tar -tzf "$stage/$file" | head -n 5 | paste -sd' ' -))"
-    mv "$stage/$component/$binary" "$stage/$version/bin/$binary"
-    chmod 755 "$stage/$version/bin/$binary"
+    file="$STAGE/$component.tar.gz"
+    mirror_tarball "$component" "$version" "linux/$arch" "$file"
+    mkdir "$STAGE/$component"
+    tar -xzf "$file" -C "$STAGE/$component" 2>"$STAGE/tar.err" \
+        || die "$TARBALL_URL: not a complete .tar.gz archive (truncated or corrupt?): $(sed '/^$/d' "$STAGE/tar.err" | head -n 2 | paste -sd' ' -)"
+    [[ -f "$STAGE/$component/$binary" && -s "$STAGE/$component/$binary" ]] \
+        || die "$TARBALL_URL: the archive has no $binary at its top level (it holds: $(tar -tzf "$file" | head -n 5 | paste -sd' ' -))"
+    mv "$STAGE/$component/$binary" "$STAGE/$version/bin/$binary"
+    chmod 755 "$STAGE/$version/bin/$binary"
     # The tikv archive is large: free the space before the next one.
-    rm -rf "${stage:?}/$component" "${stage:?}/$file"
+    rm -rf "${STAGE:?}/$component" "$file"
 done
 
 # mv -T refuses to land inside an existing directory: if a parallel run got
 # there first, its complete install stands.
-if ! mv -T "$stage/$version" "$target" 2>/dev/null; then
+if ! mv -T "$STAGE/$version" "$target" 2>/dev/null; then
     installed || die "cannot move the new release into $target"
     say "TiDB $version was installed in $target/bin meanwhile by another run"
     exit 0

@@ -23,8 +23,10 @@ schema="$PERSEUS_ROOT/etc/schema.sql"
 client="$(command -v mysql || command -v mariadb)" \
     || die "needs a MySQL client ('mysql' or 'mariadb'); install it with: apt-get install -y mariadb-client"
 
-# --protocol=TCP: with host "localhost" the client would otherwise try a
-# Unix socket, which TiDB does not open. --connect-timeout bounds the
+# --protocol=TCP: with host "localhost" the client would otherwise try its
+# own default Unix socket (MariaDB's), not the node's TiDB: TiDB's socket,
+# if any, is the one bin/run-db.sh put in the node's directory, and the
+# node is known by host and port. --connect-timeout bounds the
 # connection, timeout(1) the statements (a TiDB without its TiKVs can sit on
 # DDL).
 status=0

@@ -41,7 +41,7 @@ fn call(function: &str, files: &[&str]) -> Result<String, String> {
 #[test]
 fn region_leader_maps_to_the_node_of_its_store() {
     let node = call(
-        "leader_from_regions",
+        "lab_leader_from_regions",
         &["regions.tsv", "stores.tsv", "cluster.json"],
     );
     assert_eq!(node.as_deref(), Ok("n3"));
@@ -50,13 +50,13 @@ fn region_leader_maps_to_the_node_of_its_store() {
 #[test]
 fn no_region_or_unknown_store_is_an_error_that_says_why() {
     let err = call(
-        "leader_from_regions",
+        "lab_leader_from_regions",
         &["regions-empty.tsv", "stores.tsv", "cluster.json"],
     )
     .unwrap_err();
     assert!(err.contains("no Region leader"), "{err}");
     let err = call(
-        "leader_from_regions",
+        "lab_leader_from_regions",
         &["regions.tsv", "stores-missing.tsv", "cluster.json"],
     )
     .unwrap_err();
@@ -66,17 +66,17 @@ fn no_region_or_unknown_store_is_an_error_that_says_why() {
 #[test]
 fn pd_leader_maps_by_name_or_by_client_url() {
     assert_eq!(
-        call("leader_from_pd", &["pd-leader.json", "cluster.json"]).as_deref(),
+        call("lab_leader_from_pd", &["pd-leader.json", "cluster.json"]).as_deref(),
         Ok("n2")
     );
     assert_eq!(
         call(
-            "leader_from_pd",
+            "lab_leader_from_pd",
             &["pd-leader-unnamed.json", "cluster.json"]
         )
         .as_deref(),
         Ok("n3")
     );
-    let err = call("leader_from_pd", &["regions.tsv", "cluster.json"]).unwrap_err();
+    let err = call("lab_leader_from_pd", &["regions.tsv", "cluster.json"]).unwrap_err();
     assert!(err.contains("no node of"), "{err}");
 }

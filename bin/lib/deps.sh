@@ -19,20 +19,33 @@ ensure_packages() {
         || die "apt-get install ${missing[*]} failed"
 }
 
-# ensure_cargo: a Rust toolchain to build perseus (rustup's if present, else Debian's).
+# ensure_cargo: a Rust toolchain to build perseus: the cargo on PATH, else
+# rustup's in ~/.cargo/bin, else Debian's (installed).
 ensure_cargo() {
-    [[ -d "$HOME/.cargo/bin" ]] && PATH="$HOME/.cargo/bin:$PATH"
     command -v cargo >/dev/null 2>&1 && return 0
+    [[ -x "$HOME/.cargo/bin/cargo" ]] && PATH="$HOME/.cargo/bin:$PATH" && return 0
     ensure_packages cargo rustc
     command -v cargo >/dev/null 2>&1 || die "no cargo after installing Debian's; install Rust (rustup) and try again"
 }
 
-# build_release: target/release/perseus and perseus-report, rebuilt when sources changed.
-build_release() {
+# release_binaries BIN...: each target/release/BIN (under CARGO_TARGET_DIR
+# when set, as cargo puts it), built when one is missing or older than
+# anything in src/, Cargo.toml or Cargo.lock. Sets RELEASE_DIR.
+release_binaries() {
+    local bin stale="" args=()
+    RELEASE_DIR="${CARGO_TARGET_DIR:-$PERSEUS_ROOT/target}/release"
+    for bin in "$@"; do
+        args+=(--bin "$bin")
+        if [[ ! -x "$RELEASE_DIR/$bin" ]] || [[ -n "$(find "$PERSEUS_ROOT/src" "$PERSEUS_ROOT/Cargo.toml" \
+            "$PERSEUS_ROOT/Cargo.lock" -newer "$RELEASE_DIR/$bin" -print -quit 2>/dev/null)" ]]; then
+            stale=1
+        fi
+    done
+    [[ -n "$stale" ]] || return 0
     ensure_cargo
-    local bin="$PERSEUS_ROOT/target/release/perseus-report"
-    if [[ ! -x "$bin" || -n "$(find "$PERSEUS_ROOT/src" "$PERSEUS_ROOT/Cargo.toml" -newer "$bin" -print -quit)" ]]; then
-        say "building perseus (release)"
-        (cd "$PERSEUS_ROOT" && cargo build --release --quiet --bins) || die "cargo build failed"
-    fi
+    say "building $* (release) in $RELEASE_DIR"
+    cargo build --release "${args[@]}" --manifest-path "$PERSEUS_ROOT/Cargo.toml" || die "cargo build --release failed"
+    for bin in "$@"; do
+        [[ -x "$RELEASE_DIR/$bin" ]] || die "cargo build left no $RELEASE_DIR/$bin"
+    done
 }

@@ -1,16 +1,8 @@
 # shellcheck shell=bash
-# The lab's commands that do not depend on the engine's details: up, down,
-# status, kill, start, isolate, rejoin. Needs common.sh and the other
-# bin/lib/lab-*.sh; bin/lab.sh dispatches to them.
-
-LAB_ENGINES="galera tidb"
-
-# lab_engine_call FUNCTION ARGS...: lab_ENGINE_FUNCTION of the lab's engine.
-lab_engine_call() {
-    local fn="$1"
-    shift
-    "lab_${LAB_ENGINE}_$fn" "$@"
-}
+# The lab's whole-cluster commands: up, down and env, with the lock that
+# keeps two of up, down, kill and start apart. The per-node commands are in
+# bin/lib/lab-node.sh, the experiment in bin/lib/lab-experiment.sh. Needs
+# common.sh and the other bin/lib/lab-*.sh; bin/lab.sh dispatches to them.
 
 # lab_lock / lab_unlock: one up, down, kill or start at a time. Released
 # before a run, whose fault commands call this script again.
@@ -67,7 +59,7 @@ lab_up() {
             *) die "up: unknown argument $1 (see --help)" ;;
         esac
     done
-    [[ " $LAB_ENGINES " == *" $engine "* ]] || die "unknown engine '$engine' (galera or tidb)"
+    [[ " $LAB_KNOWN_ENGINES " == *" $engine "* ]] || die "unknown engine '$engine' (galera or tidb)"
     [[ "$nodes" =~ ^[1-9]$ ]] || die "--nodes '$nodes': 1 to 9"
     lab_tools
     lab_lock
@@ -101,7 +93,7 @@ another lab of that name (take it down with its PERSEUS_LAB_DIR), or leftovers t
 
 # lab_env: shell lines that point perseus at the lab.
 lab_env() {
-    [[ -f "$LAB_STATE" ]] || die "no lab is up"
+    lab_need_up
     printf 'export PERSEUS_CLUSTER=%q\nexport MYSQL_PWD=%q\n' "$(lab_cluster)" "$(<"$(lab_password_file)")"
 }
 

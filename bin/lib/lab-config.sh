@@ -87,9 +87,14 @@ lab_node_dir() { printf '%s/nodes/%s\n' "$LAB_DIR" "$1"; }
 lab_cluster() { printf '%s/cluster.json\n' "$LAB_DIR"; }
 lab_password_file() { printf '%s/password\n' "$LAB_DIR"; }
 
+# lab_need_up: dies unless a lab is up (its state exists).
+lab_need_up() {
+    [[ -f "$LAB_STATE" ]] || die "no lab is up (start one with: $(basename "$0") up)"
+}
+
 # lab_need_node NODE: dies unless NODE is one of the running lab's nodes.
 lab_need_node() {
-    [[ -f "$LAB_STATE" ]] || die "no lab is up (start one with: $(basename "$0") up)"
+    lab_need_up
     if ! [[ "$1" =~ ^n[0-9]+$ ]] || ((${1#n} < 1 || ${1#n} > LAB_NODES)); then
         die "unknown node '$1': the lab has $(lab_node_names | paste -sd, -)"
     fi

@@ -1,8 +1,7 @@
 # shellcheck shell=bash
-# The lab's MariaDB Galera engine: one mariadbd per namespace, settings
-# checked in shared/notes.md. Needs common.sh, lab-config.sh, lab-proc.sh.
-# Engine interface (bin/lib/lab-cmds.sh calls lab_ENGINE_FUNCTION): prepare,
-# components, entry, up, restart, ready, sql, status.
+# The lab's MariaDB Galera engine: one mariadbd per namespace (settings and
+# why: docs/lab.md). Implements the engine interface of bin/lib/lab-engine.sh.
+# Needs common.sh, lab-config.sh, lab-proc.sh.
 
 GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
 # A joiner's state transfer takes several seconds; on a busy 2-core machine
@@ -38,6 +37,9 @@ user=mysql
 datadir=$dir/data
 socket=$(lab_galera_socket "$node")
 pid-file=$dir/mariadbd.own.pid
+# Its own: a server deletes every #sql* file in its tmpdir at start, which
+# in a shared /tmp are the other nodes' temporary tables.
+tmpdir=$dir/tmp
 bind-address=$(lab_node_addr "$node")
 port=3306
 skip-name-resolve
@@ -67,7 +69,7 @@ CNF
 lab_galera_init() {
     local node first=""
     for node in $(lab_node_names); do
-        mkdir -p "$(lab_node_dir "$node")"
+        mkdir -p "$(lab_node_dir "$node")/tmp"
         lab_galera_write_cnf "$node"
         if [[ -z "$first" ]]; then
             first="$node"
@@ -107,13 +109,32 @@ lab_galera_ready() {
         && grep -qx $'wsrep_cluster_status\tPrimary' <<<"$vars"
 }
 
-# lab_galera_start NODE [--wsrep-new-cluster]: starts mariadbd and waits until synced.
+# lab_galera_healthy: the first node that keeps the cluster from being
+# whole: its server down or silent, or not ready, not synced, outside the
+# primary component, or seeing fewer members than the lab has.
+lab_galera_healthy() {
+    local node vars problem
+    for node in $(lab_node_names); do
+        lab_alive "$node" mariadbd || { printf '%s: mariadbd is not running\n' "$node"; return 0; }
+        vars="$(lab_galera_vars "$node" 2>/dev/null)" || { printf '%s: mariadbd does not answer\n' "$node"; return 0; }
+        problem="$(awk -F'\t' -v want="$LAB_NODES" '{v[$1] = $2} END {
+            if (v["wsrep_ready"] != "ON") print "wsrep_ready is " v["wsrep_ready"] " (want ON)"
+            else if (v["wsrep_local_state_comment"] != "Synced") print "wsrep_local_state_comment is " v["wsrep_local_state_comment"] " (want Synced)"
+            else if (v["wsrep_cluster_status"] != "Primary") print "wsrep_cluster_status is " v["wsrep_cluster_status"] " (want Primary)"
+            else if (v["wsrep_cluster_size"] != want) print "wsrep_cluster_size is " v["wsrep_cluster_size"] " (want " want ")"
+        }' <<<"$vars")"
+        [[ -z "$problem" ]] || { printf '%s: %s\n' "$node" "$problem"; return 0; }
+    done
+}
+
+# lab_galera_start NODE WAIT [--wsrep-new-cluster]: starts mariadbd and,
+# with WAIT "wait", waits until it is synced (lab_await).
 lab_galera_start() {
-    local node="$1"
-    shift
+    local node="$1" wait="$2"
+    shift 2
     lab_spawn "$node" mariadbd mariadbd --defaults-file="$(lab_galera_cnf "$node")" "$@"
-    lab_wait "$node" mariadbd "$GALERA_WAIT" "synced with the cluster" lab_galera_ready "$node"
-    say "node $node: mariadbd synced"
+    lab_await "$wait" "$node" mariadbd "$GALERA_WAIT" "synced with the cluster" lab_galera_ready "$node"
+    [[ "$wait" == no-wait ]] || say "node $node: mariadbd synced"
 }
 
 # lab_galera_up: the first node founds the cluster, the others join one at a
@@ -123,21 +144,21 @@ lab_galera_up() {
     lab_galera_init
     for node in $(lab_node_names); do
         if [[ "$node" == n1 ]]; then
-            lab_galera_start "$node" --wsrep-new-cluster
+            lab_galera_start "$node" wait --wsrep-new-cluster
         else
-            lab_galera_start "$node"
+            lab_galera_start "$node" wait
         fi
     done
 }
 
-# lab_galera_restart NODE: back into the running cluster (never a new one).
+# lab_galera_restart NODE WAIT: back into the running cluster (never a new one).
 lab_galera_restart() {
-    local node="$1" other live=""
+    local node="$1" wait="$2" other live=""
     for other in $(lab_node_names); do
         [[ "$other" == "$node" ]] || ! lab_alive "$other" mariadbd || live=1
     done
     [[ -n "$live" ]] || die "node $node: no other node runs, so there is no cluster to rejoin; rebuild the lab (down, then up)"
-    lab_galera_start "$node"
+    lab_galera_start "$node" "$wait"
 }
 
 # lab_galera_status NODE: one field for `lab.sh status`.

@@ -3,24 +3,24 @@
 # outputs (tests/fixtures/tidb/ holds some), so it is tested without TiDB.
 # Needs bin/lib/common.sh (jq).
 
-# tsv_column FILE COLUMN: the values of COLUMN, by its header, in the
+# lab_tsv_column FILE COLUMN: the values of COLUMN, by its header, in the
 # tab-separated output of `mariadb --batch` (header line first).
-tsv_column() {
+lab_tsv_column() {
     awk -F'\t' -v col="$2" '
         NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; if (!c) exit 2; next }
         { print $c }' "$1"
 }
 
-# leader_from_regions REGIONS STORES CLUSTER: the node whose TiKV holds the
+# lab_leader_from_regions REGIONS STORES CLUSTER: the node whose TiKV holds the
 # leader of the table's first Region. REGIONS: output of SHOW TABLE
 # lily.storage REGIONS; STORES: of SELECT STORE_ID, ADDRESS FROM
 # INFORMATION_SCHEMA.TIKV_STORE_STATUS. TiKV's address (host:port) is matched
 # with kv's host and port in CLUSTER.
-leader_from_regions() {
+lab_leader_from_regions() {
     local regions="$1" stores="$2" cluster="$3" store address node
-    store="$(tsv_column "$regions" LEADER_STORE_ID | head -n 1)" || true
+    store="$(lab_tsv_column "$regions" LEADER_STORE_ID | head -n 1)" || true
     [[ "$store" =~ ^[0-9]+$ ]] || { say "no Region leader in $regions"; return 1; }
-    address="$(paste <(tsv_column "$stores" STORE_ID) <(tsv_column "$stores" ADDRESS) \
+    address="$(paste <(lab_tsv_column "$stores" STORE_ID) <(lab_tsv_column "$stores" ADDRESS) \
         | awk -F'\t' -v s="$store" '$1 == s {print $2; exit}')" || true
     [[ -n "$address" ]] || { say "store $store is not in $stores"; return 1; }
     node="$(jq -r --arg a "$address" \
@@ -29,10 +29,10 @@ leader_from_regions() {
     printf '%s\n' "$node"
 }
 
-# leader_from_pd JSON CLUSTER: the node of the PD leader, from the answer of
+# lab_leader_from_pd JSON CLUSTER: the node of the PD leader, from the answer of
 # PD's /pd/api/v1/leader ({"name", "member_id", "peer_urls", "client_urls"}):
 # by pd.name, else by a client URL's host:port.
-leader_from_pd() {
+lab_leader_from_pd() {
     local json="$1" cluster="$2" node
     node="$(jq -r --slurpfile c "$cluster" '
         . as $l | $c[0] | to_entries[] | select(.value.pd != null) | . as $e
@@ -73,7 +73,7 @@ lab_tidb_leader() {
         if lab_tidb_sql "$node" --column-names -e 'SHOW TABLE lily.storage REGIONS' >"$dir/regions.tsv" \
             && lab_tidb_sql "$node" --column-names \
                 -e 'SELECT STORE_ID, ADDRESS FROM INFORMATION_SCHEMA.TIKV_STORE_STATUS' >"$dir/stores.tsv" \
-            && leader_from_regions "$dir/regions.tsv" "$dir/stores.tsv" "$cluster"; then
+            && lab_leader_from_regions "$dir/regions.tsv" "$dir/stores.tsv" "$cluster"; then
             say "target leader: node of the Region leader of lily.storage"
             return
         fi
@@ -81,7 +81,7 @@ lab_tidb_leader() {
     need_cmd curl
     for node in $(lab_node_names); do
         if curl -fsS --max-time 5 "http://$(lab_node_addr "$node"):$(lab_tidb_port "$node" pd)/pd/api/v1/leader" \
-            >"$dir/pd-leader.json" && leader_from_pd "$dir/pd-leader.json" "$cluster"; then
+            >"$dir/pd-leader.json" && lab_leader_from_pd "$dir/pd-leader.json" "$cluster"; then
             say "target leader: no Region leader found; node of the PD leader instead"
             return
         fi

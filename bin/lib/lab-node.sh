@@ -1,6 +1,12 @@
 # shellcheck shell=bash
-# The lab's per-node commands: status, kill, start, isolate, rejoin.
-# Needs common.sh and the other bin/lib/lab-*.sh.
+# The lab's per-node commands: status, kill, start, isolate, rejoin. Needs
+# common.sh, isolation.sh (the chain isolate.sh owns) and the other
+# bin/lib/lab-*.sh.
+
+# lab_node_isolated NODE: bin/isolate.sh's chain exists in NODE's namespace.
+lab_node_isolated() {
+    ip netns exec "$(lab_ns "$1")" iptables -w 10 -S "$ISOLATE_CHAIN" >/dev/null 2>&1
+}
 
 lab_status() {
     local node ns addr port comp procs pid reach isolated extra
@@ -24,7 +30,7 @@ lab_status() {
         isolated="joined"
         if ! lab_netns_exists "$ns"; then
             isolated="NO NAMESPACE"
-        elif ip netns exec "$ns" iptables -w 10 -S PERSEUS-ISOLATE >/dev/null 2>&1; then
+        elif lab_node_isolated "$node"; then
             isolated="ISOLATED"
         fi
         extra="$(lab_engine_call status "$node")"
@@ -43,11 +49,13 @@ lab_kill_node() {
     say "node $node: killed (SIGKILL)"
 }
 
+# lab_start_node NODE [WAIT]: starts NODE's servers that are down; WAIT is
+# "wait" (the default: until they serve) or "no-wait" (once launched).
 lab_start_node() {
-    local node="$1"
+    local node="$1" wait="${2:-wait}"
     lab_need_node "$node"
     lab_lock
-    lab_engine_call restart "$node"
+    lab_engine_call restart "$node" "$wait"
     lab_unlock
 }
 

@@ -86,13 +86,6 @@ lab_log_tail() {
 lab_wait() {
     local node="$1" comp="$2" limit="$3" what="$4"
     shift 4
-    # `start --no-wait` (a scheduled fault): return once launched, so that the
-    # fault's time in perseus's log is when the node started, not when it was
-    # ready again — the wait is what the measurement is about.
-    if [[ -n "${LAB_NO_WAIT:-}" ]]; then
-        say "node $node: $comp launched, not waiting for it to be $what"
-        return 0
-    fi
     local deadline=$((SECONDS + limit))
     until "$@" 2>/dev/null; do
         if ! lab_alive "$node" "$comp"; then
@@ -105,4 +98,18 @@ lab_wait() {
         fi
         sleep 1
     done
+}
+
+# lab_await WAIT NODE COMPONENT SECONDS WHAT CHECK...: lab_wait when WAIT is
+# "wait"; with "no-wait" (`start --no-wait`, a scheduled fault) it returns
+# at once, so that the fault's time in perseus's log is when the node
+# started, not when it served again: that wait is what is measured.
+lab_await() {
+    local wait="$1"
+    shift
+    case "$wait" in
+        wait) lab_wait "$@" ;;
+        no-wait) say "node $1: $2 launched, not waiting for it to be $4" ;;
+        *) die "lab_await: WAIT is wait or no-wait, not '$wait'" ;;
+    esac
 }

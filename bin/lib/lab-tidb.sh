@@ -2,9 +2,9 @@
 # The lab's TiDB engine: PD, TiKV and TiDB in every namespace, run by the
 # TiDB scripts (bin/run-pd.sh, bin/run-kv.sh, bin/run-db.sh NODE) with the
 # binaries of bin/get-tidb.sh. Thin on purpose: network, processes, waits,
-# schema and cluster file are the lab's shared steps.
-# Engine interface: see bin/lib/lab-galera.sh. bin/lib/tidb.sh (the TiDB
-# scripts' own) says where the binaries are.
+# schema and cluster file are the lab's shared steps. Implements the engine
+# interface of bin/lib/lab-engine.sh. bin/lib/tidb.sh (the TiDB scripts'
+# own) says where the binaries are.
 
 TIDB_WAIT=120
 
@@ -32,29 +32,12 @@ lab_tidb_entry() {
 
 lab_tidb_config_dir() { printf '%s/tidb\n' "$LAB_DIR"; }
 
-# lab_tidb_write_configs: small settings for three of each on one 2-core machine.
+# lab_tidb_write_configs: TiDB's settings for one per node on a 2-core
+# machine; TiKV's are etc/tikv-one-machine.toml, shared with bin/run-kv.sh.
 lab_tidb_write_configs() {
     local dir
     dir="$(lab_tidb_config_dir)"
     mkdir -p "$dir"
-    printf '# PD: defaults (3 replicas).\n' >"$dir/pd.toml"
-    cat >"$dir/tikv.toml" <<'TOML'
-# Three TiKVs share one small machine: little cache, few threads.
-[server]
-grpc-concurrency = 2
-[readpool.unified]
-max-thread-count = 2
-[storage]
-reserve-space = "0MB"
-[storage.block-cache]
-capacity = "256MB"
-[rocksdb]
-max-background-jobs = 2
-max-open-files = 4096
-[raftdb]
-max-background-jobs = 2
-max-open-files = 4096
-TOML
     cat >"$dir/tidb.toml" <<'TOML'
 # One TiDB per node on a 2-core machine.
 [performance]
@@ -71,7 +54,7 @@ lab_tidb_launch() {
     lab_spawn "$node" "$comp" env \
         PERSEUS_CLUSTER="$(lab_cluster)" TIDB_BIN_DIR="$(tidb_bin_dir)" \
         PERSEUS_DATA_DIR="$LAB_DIR/data" \
-        PD_CONFIG="$dir/pd.toml" TIKV_CONFIG="$dir/tikv.toml" TIDB_CONFIG="$dir/tidb.toml" \
+        TIKV_CONFIG="$PERSEUS_ROOT/etc/tikv-one-machine.toml" TIDB_CONFIG="$dir/tidb.toml" \
         "$PERSEUS_ROOT/bin/run-$comp.sh" "$node"
 }
 
@@ -118,15 +101,33 @@ lab_tidb_up() {
     done
 }
 
-# lab_tidb_restart NODE: whatever of PD, TiKV, TiDB is down, in that order.
+# lab_tidb_restart NODE WAIT: whatever of PD, TiKV, TiDB is down, in that
+# order (with "no-wait" all launched at once: TiKV and TiDB retry their PD).
 lab_tidb_restart() {
-    local node="$1" comp
+    local node="$1" wait="$2" comp
     for comp in pd kv db; do
         lab_alive "$node" "$comp" && continue
         lab_tidb_launch "$node" "$comp"
-        lab_wait "$node" "$comp" "$TIDB_WAIT" ready lab_tidb_comp_ready "$node" "$comp"
+        lab_await "$wait" "$node" "$comp" "$TIDB_WAIT" ready lab_tidb_comp_ready "$node" "$comp"
     done
-    say "node $node: PD, TiKV and TiDB running"
+    [[ "$wait" == no-wait ]] || say "node $node: PD, TiKV and TiDB running"
+}
+
+# lab_tidb_healthy: the first thing that keeps the cluster from being whole:
+# a server down, PD's view (tidb_cluster_problem: not initialized, Regions
+# missing a peer), a TiDB that does not answer SQL.
+lab_tidb_healthy() {
+    local node comp problem
+    for node in $(lab_node_names); do
+        for comp in $(lab_tidb_components); do
+            lab_alive "$node" "$comp" || { printf '%s: %s is not running\n' "$node" "$comp"; return 0; }
+        done
+    done
+    problem="$(tidb_cluster_problem "$(lab_cluster)")" || problem="cannot read $(lab_cluster)"
+    [[ -z "$problem" ]] || { printf '%s\n' "$problem"; return 0; }
+    for node in $(lab_node_names); do
+        lab_tidb_ready "$node" 2>/dev/null || { printf '%s: TiDB does not answer SQL\n' "$node"; return 0; }
+    done
 }
 
 lab_tidb_status() {

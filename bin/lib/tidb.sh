@@ -69,6 +69,15 @@ tidb_pd_list() {
     (IFS=,; printf '%s\n' "${entries[*]}")
 }
 
+# tidb_host_shared FILE NODE: another node of the cluster file has NODE's
+# host (several servers of a kind on one machine).
+tidb_host_shared() {
+    local count
+    count="$(jq -r --arg n "$2" '.[$n].host as $h | [.[] | select(.host == $h)] | length' "$1")" \
+        || die "cluster file $1: not valid JSON"
+    ((count > 1))
+}
+
 # tidb_run_args "$@": parses "[--dry-run] NODE" for the run scripts and sets
 # NODE, CLUSTER (the cluster file), HOST (NODE's host) and DRY_RUN (1 or 0;
 # PERSEUS_DRY_RUN=1 too). An unknown node fails here, naming it.
@@ -117,6 +126,12 @@ tidb_quote() {
     printf '%s\n' "${line[*]}"
 }
 
+# tidb_config_readable CONFIG_VAR: dies unless the variable named CONFIG_VAR
+# is unset, empty or names a file this script can read.
+tidb_config_readable() {
+    [[ -z "${!1:-}" || -r "${!1}" ]] || die "$1=${!1}: cannot read that file"
+}
+
 # tidb_launch BINARY CONFIG_VAR DIR ARGS...: creates DIR, then runs BINARY
 # with ARGS in the foreground (exec, so signals reach the server), with
 # --config=FILE added when the variable named CONFIG_VAR is set. A dry run
@@ -126,10 +141,8 @@ tidb_launch() {
     local binary="$1" config_var="$2" dir="$3" cmd
     shift 3
     cmd=("$(tidb_binary "$binary")") || exit 1
-    if [[ -n "${!config_var:-}" ]]; then
-        [[ -r "${!config_var}" ]] || die "$config_var=${!config_var}: cannot read that file"
-        cmd+=("--config=${!config_var}")
-    fi
+    tidb_config_readable "$config_var"
+    [[ -z "${!config_var:-}" ]] || cmd+=("--config=${!config_var}")
     cmd+=("$@")
     if [[ "$DRY_RUN" == 1 ]]; then
         tidb_quote "${cmd[@]}"

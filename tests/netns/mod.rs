@@ -9,18 +9,21 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// True when running as root; otherwise prints the skip line the brief asks for.
-pub fn root_or_skip(test: &str) -> bool {
+/// Panics unless running as root. The root-only tests are `#[ignore]`d, so
+/// a plain `cargo test` lists them as ignored; bin/check.sh runs them with
+/// `--include-ignored` where it is root, and without root they fail here
+/// instead of passing without having run.
+pub fn require_root(test: &str) {
     let uid = Command::new("id")
         .arg("-u")
         .output()
         .map(|o| o.stdout)
         .unwrap_or_default();
-    if String::from_utf8_lossy(&uid).trim() == "0" {
-        return true;
-    }
-    println!("skipped: {test} needs root (it makes network namespaces and iptables rules)");
-    false
+    assert_eq!(
+        String::from_utf8_lossy(&uid).trim(),
+        "0",
+        "{test} needs root (it makes network namespaces and iptables rules)"
+    );
 }
 
 /// Runs a program, returning its output whatever the exit status.

@@ -1,10 +1,13 @@
-//! bin/get-tidb.sh against fixture tarballs laid out like PingCAP's TiUP
-//! mirror (fake servers that are shell scripts), from a local directory and
-//! from a loopback HTTP server: the happy path, idempotence, and each way a
-//! download can go wrong without leaving a half-installed version.
+//! bin/get-tidb.sh against fixture mirrors laid out like PingCAP's TiUP
+//! mirror (tarballs whose servers are shell scripts, and the manifests
+//! timestamp.json -> snapshot.json -> N.component.json that give each
+//! tarball's sha256 and length), from a local directory and from a loopback
+//! HTTP server: the happy path, idempotence, and each way a download or a
+//! manifest can go wrong without leaving a half-installed version.
 
 use crate::http::{Http, Serve};
 use crate::support::*;
+use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,6 +20,8 @@ enum Fixture {
     Good,
     Truncated,
     NoBinary,
+    /// A complete archive, but not the one published: its server says so.
+    Tampered,
 }
 
 /// Writes {component}-{version}-linux-{arch}.tar.gz into `mirror`, laid out
@@ -29,9 +34,14 @@ fn tarball(mirror: &Path, server: &str, version: &str, arch: &str, kind: Fixture
     } else {
         server
     };
+    let says = if kind == Fixture::Tampered {
+        "tampered"
+    } else {
+        "fake"
+    };
     write_executable(
         &stage.join(member),
-        &format!("#!/bin/sh\necho \"fake {server} {version} {arch} $*\"\n"),
+        &format!("#!/bin/sh\necho \"{says} {server} {version} {arch} $*\"\n"),
     );
     let file = mirror.join(format!("{component}-{version}-linux-{arch}.tar.gz"));
     let out = Command::new("tar")
@@ -53,6 +63,77 @@ fn tarball(mirror: &Path, server: &str, version: &str, arch: &str, kind: Fixture
         std::fs::write(&file, &bytes[..bytes.len() / 2]).expect("truncate tarball");
     }
     file
+}
+
+/// sha256 (hex) and length of a file.
+fn digest(path: &Path) -> (String, u64) {
+    let out = Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .expect("run sha256sum");
+    let hex = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .expect("a sha256")
+        .to_string();
+    let len = std::fs::metadata(path).expect("stat").len();
+    (hex, len)
+}
+
+/// A manifest as the TiUP mirror serves it: `signed` under its signatures
+/// (which get-tidb.sh does not check; see docs/tidb.md).
+fn manifest(path: &Path, signed: Value) {
+    let doc = json!({"signatures": [{"keyid": "fixture", "sig": "unchecked"}], "signed": signed});
+    std::fs::write(path, serde_json::to_vec(&doc).expect("json")).expect("write manifest");
+}
+
+/// Writes the mirror's manifests for the tarballs now in `mirror`:
+/// N.{component}.json (version N) listing each tarball of VERSION under its
+/// platform with sha256, length and url; snapshot.json with each component
+/// manifest's version and length; timestamp.json with snapshot.json's
+/// sha256 and length. Shaped as pingcap/tiup's v1manifest types.
+fn publish(mirror: &Path, version: &str, n: u64) {
+    let mut snapshot = serde_json::Map::new();
+    for component in ["pd", "tikv", "tidb"] {
+        let mut platforms = serde_json::Map::new();
+        for arch in ["amd64", "arm64"] {
+            let name = format!("{component}-{version}-linux-{arch}.tar.gz");
+            let tarball = mirror.join(&name);
+            if !tarball.exists() {
+                continue;
+            }
+            let (sha256, length) = digest(&tarball);
+            platforms.insert(
+                format!("linux/{arch}"),
+                json!({version: {"url": format!("/{name}"), "yanked": false,
+                    "entry": format!("{component}-server"), "released": "2026-01-01T00:00:00Z",
+                    "hashes": {"sha256": sha256, "sha512": "unchecked"}, "length": length}}),
+            );
+        }
+        let file = mirror.join(format!("{n}.{component}.json"));
+        manifest(
+            &file,
+            json!({"_type": "component", "spec_version": "0.1.0", "expires": "2099-01-01T00:00:00Z",
+                "version": n, "id": component, "description": "fixture", "platforms": platforms}),
+        );
+        let (_, length) = digest(&file);
+        snapshot.insert(
+            format!("/{component}.json"),
+            json!({"version": n, "length": length}),
+        );
+    }
+    let snap = mirror.join("snapshot.json");
+    manifest(
+        &snap,
+        json!({"_type": "snapshot", "spec_version": "0.1.0", "expires": "2099-01-01T00:00:00Z",
+            "version": 0, "meta": snapshot}),
+    );
+    let (sha256, length) = digest(&snap);
+    manifest(
+        &mirror.join("timestamp.json"),
+        json!({"_type": "timestamp", "spec_version": "0.1.0", "expires": "2099-01-01T00:00:00Z",
+            "version": n, "meta": {"/snapshot.json": {"hashes": {"sha256": sha256}, "length": length}}}),
+    );
 }
 
 /// A fake `uname` reporting `machine`, so the fixtures fit on any host.
@@ -81,11 +162,17 @@ impl Get {
         tarball(&self.mirror(), server, VERSION, "amd64", kind)
     }
 
-    /// All three good tarballs.
+    /// All three good tarballs, published.
     fn good_mirror(&self) {
         for server in SERVERS {
             self.put(server, Fixture::Good);
         }
+        self.publish();
+    }
+
+    /// Manifests for the tarballs now in the mirror directory.
+    fn publish(&self) {
+        publish(&self.mirror(), VERSION, 1);
     }
 
     fn mirror(&self) -> PathBuf {
@@ -116,7 +203,11 @@ impl Get {
     }
 
     fn run_from_dir(&self) -> Run {
-        self.run(&self.mirror().display().to_string(), &[])
+        self.run_from_dir_with(&[])
+    }
+
+    fn run_from_dir_with(&self, extra: &[(&str, &str)]) -> Run {
+        self.run(&self.mirror().display().to_string(), extra)
     }
 
     /// The installed fake server's answer, proving it is the fixture and runs.
@@ -192,6 +283,7 @@ fn get_tidb_takes_the_version_and_arm64_into_account() {
     for server in SERVERS {
         tarball(&get.mirror(), server, "v8.5.0", "arm64", Fixture::Good);
     }
+    publish(&get.mirror(), "v8.5.0", 7);
     let path = fake_uname(&get.scratch.path("arm-tools"), "aarch64");
     // "8.5.0" without the v is taken as v8.5.0.
     get.run(
@@ -229,8 +321,9 @@ fn get_tidb_refuses_an_unsupported_machine_and_a_bad_version() {
 #[test]
 fn get_tidb_reports_a_missing_file_in_a_directory_mirror() {
     let get = Get::new("get-missing-file");
-    get.put("pd-server", Fixture::Good);
+    get.good_mirror();
     let wanted = get.mirror().join("tikv-v8.5.8-linux-amd64.tar.gz");
+    std::fs::remove_file(&wanted).expect("remove tarball");
     get.run_from_dir()
         .expect_error(&["no such file", &wanted.display().to_string()]);
     get.assert_nothing_installed();
@@ -240,13 +333,16 @@ fn get_tidb_reports_a_missing_file_in_a_directory_mirror() {
 fn get_tidb_reports_a_truncated_archive_and_installs_nothing() {
     let get = Get::new("get-truncated");
     get.good_mirror();
+    // Published so: the manifest vouches for it, tar does not.
     let bad = get.put("tidb-server", Fixture::Truncated);
+    get.publish();
     get.run_from_dir()
         .expect_error(&[&bad.display().to_string(), "not a complete .tar.gz archive"]);
     get.assert_nothing_installed();
 
     // Once the mirror is mended, the same home takes a clean install.
     get.put("tidb-server", Fixture::Good);
+    get.publish();
     get.run_from_dir().expect_ok("get-tidb.sh after repair");
 }
 
@@ -255,6 +351,7 @@ fn get_tidb_reports_an_archive_without_its_binary() {
     let get = Get::new("get-nobinary");
     get.good_mirror();
     let bad = get.put("tikv-server", Fixture::NoBinary);
+    get.publish();
     get.run_from_dir()
         .expect_error(&[&bad.display().to_string(), "no tikv-server", "README"]);
     get.assert_nothing_installed();
@@ -283,8 +380,13 @@ fn get_tidb_over_http_fetches_the_mirror_names_once() {
     assert_eq!(
         http.requests(),
         vec![
+            "/timestamp.json",
+            "/snapshot.json",
+            "/1.pd.json",
             "/pd-v8.5.8-linux-amd64.tar.gz",
+            "/1.tikv.json",
             "/tikv-v8.5.8-linux-amd64.tar.gz",
+            "/1.tidb.json",
             "/tidb-v8.5.8-linux-amd64.tar.gz"
         ]
     );
@@ -297,7 +399,7 @@ fn get_tidb_over_http_fetches_the_mirror_names_once() {
         .expect_ok("second get-tidb.sh over HTTP");
     assert_eq!(
         http.requests().len(),
-        3,
+        8,
         "an installed version is not fetched again"
     );
 }
@@ -305,9 +407,9 @@ fn get_tidb_over_http_fetches_the_mirror_names_once() {
 #[test]
 fn get_tidb_over_http_reports_404_with_the_url() {
     let get = Get::new("get-404");
-    for server in ["pd-server", "tikv-server"] {
-        get.put(server, Fixture::Good);
-    }
+    get.good_mirror();
+    std::fs::remove_file(get.mirror().join("tidb-v8.5.8-linux-amd64.tar.gz"))
+        .expect("remove tarball");
     let http = Http::start(get.mirror(), Serve::Whole);
     let url = format!("{}/tidb-v8.5.8-linux-amd64.tar.gz", http.base);
     get.run(&http.base, &[])
@@ -329,6 +431,7 @@ fn get_tidb_over_http_reports_truncated_transfers_and_archives() {
 
     // The server sends a complete response holding a truncated archive.
     get.put("pd-server", Fixture::Truncated);
+    get.publish();
     let whole = Http::start(get.mirror(), Serve::Whole);
     get.run(&whole.base, &[])
         .expect_error(&["not a complete .tar.gz archive", &whole.base]);
@@ -393,5 +496,78 @@ fn get_tidb_interrupted_mid_download_leaves_no_trace() {
         !status.success(),
         "an interrupted run must not report success"
     );
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_refuses_a_tarball_its_manifest_does_not_vouch_for() {
+    let get = Get::new("get-tampered");
+    get.good_mirror();
+    // Another complete archive under the published one's name.
+    let bad = get.put("tikv-server", Fixture::Tampered);
+    get.run_from_dir()
+        .expect_error(&[&bad.display().to_string(), "1.tikv.json", "refusing it"]);
+    get.assert_nothing_installed();
+    // Over HTTP curl stops at the length the manifest gives.
+    let http = Http::start(get.mirror(), Serve::Whole);
+    get.run(&http.base, &[]).expect_error(&[
+        &format!("{}/tikv-v8.5.8-linux-amd64.tar.gz", http.base),
+        "1.tikv.json",
+        "refusing it",
+    ]);
+    get.assert_nothing_installed();
+
+    // One byte changed, the length kept: the sha256 tells.
+    get.good_mirror();
+    let tidb = get.mirror().join("tidb-v8.5.8-linux-amd64.tar.gz");
+    let mut bytes = std::fs::read(&tidb).expect("read tarball");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&tidb, &bytes).expect("write tarball");
+    get.run_from_dir().expect_error(&[
+        &tidb.display().to_string(),
+        "sha256",
+        "1.tidb.json",
+        "refusing it",
+    ]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_refuses_manifests_that_are_missing_or_do_not_chain() {
+    let get = Get::new("get-manifests");
+    let mirror = get.mirror();
+    for missing in ["1.tidb.json", "snapshot.json", "timestamp.json"] {
+        get.good_mirror();
+        std::fs::remove_file(mirror.join(missing)).expect("remove manifest");
+        get.run_from_dir()
+            .expect_error(&["no such file", &mirror.join(missing).display().to_string()]);
+        get.assert_nothing_installed();
+    }
+
+    // A snapshot.json other than the one timestamp.json vouches for.
+    get.good_mirror();
+    let snap = mirror.join("snapshot.json");
+    let text = std::fs::read_to_string(&snap).expect("read snapshot");
+    std::fs::write(&snap, text.replace("\"version\":1", "\"version\":2")).expect("write snapshot");
+    get.run_from_dir()
+        .expect_error(&["snapshot.json: sha256", "timestamp.json", "refusing it"]);
+    get.assert_nothing_installed();
+
+    // A release the mirror does not have.
+    get.good_mirror();
+    get.run_from_dir_with(&[("TIDB_VERSION", "v8.5.1")])
+        .expect_error(&["1.pd.json: no v8.5.1 of pd for linux/amd64", "v8.5.8"]);
+    get.assert_nothing_installed();
+
+    // Over HTTP a manifest the server lacks is a 404 naming its URL.
+    get.good_mirror();
+    std::fs::remove_file(mirror.join("1.tikv.json")).expect("remove manifest");
+    let http = Http::start(mirror.clone(), Serve::Whole);
+    get.run(&http.base, &[]).expect_error(&[
+        "download failed",
+        &format!("{}/1.tikv.json", http.base),
+        "404",
+    ]);
     get.assert_nothing_installed();
 }

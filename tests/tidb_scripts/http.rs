@@ -1,5 +1,6 @@
 //! A tiny HTTP/1.1 server on 127.0.0.1 for get-tidb.sh's tests: serves a
-//! directory's files, 404 for the rest, and can cut a transfer short or stall.
+//! directory's files, 404 for the rest, and can cut a tarball's transfer
+//! short or stall it (manifests always go whole).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -9,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-/// How the server answers a file it has.
+/// How the server answers a tarball it has.
 #[derive(Clone, Copy, PartialEq)]
 pub enum Serve {
     Whole,
@@ -98,6 +99,11 @@ fn answer(
         "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
+    let mode = if name.ends_with(".tar.gz") {
+        mode
+    } else {
+        Serve::Whole
+    };
     match mode {
         Serve::Whole => stream.write_all(&body),
         Serve::CutShort => stream.write_all(&body[..body.len() / 2]),

@@ -76,10 +76,12 @@ fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
     let kv = runs
         .run("run-kv.sh", &["tidb3"], &[("PERSEUS_DRY_RUN", "1")])
         .expect_ok("run-kv.sh dry");
+    // All three nodes on one host: TiKV gets the one-machine settings.
     let want = format!(
-        "{} --pd={PDS} --addr=127.0.0.1:20162 --advertise-addr=127.0.0.1:20162 --status-addr=127.0.0.1:20182 \
+        "{} --config={} --pd={PDS} --addr=127.0.0.1:20162 --advertise-addr=127.0.0.1:20162 --status-addr=127.0.0.1:20182 \
          --data-dir={} --log-file={}\n",
         runs.bin("tikv-server"),
+        root().join("etc/tikv-one-machine.toml").display(),
         runs.data("tidb3/kv/data"),
         runs.data("tidb3/kv/tikv.log")
     );
@@ -90,10 +92,12 @@ fn run_scripts_dry_run_print_the_flags_from_the_default_cluster_file() {
         .expect_ok("run-db.sh --dry-run");
     let want = format!(
         "{} --store=tikv --path={PDS} --host=127.0.0.1 -P 4000 --status=10080 --status-host=127.0.0.1 --advertise-address=127.0.0.1 \
-         --temp-dir={} --log-file={}\n",
+         --socket={} --temp-dir={} --log-file={} --log-slow-query={}\n",
         runs.bin("tidb-server"),
+        runs.data("tidb1/db/tidb.sock"),
         runs.data("tidb1/db/tmp"),
-        runs.data("tidb1/db/tidb.log")
+        runs.data("tidb1/db/tidb.log"),
+        runs.data("tidb1/db/tidb-slow.log")
     );
     assert_eq!(db.stdout, want);
     assert!(
@@ -109,7 +113,7 @@ fn run_scripts_start_the_server_with_its_directory_made() {
         .run("run-kv.sh", &["tidb1"], &[])
         .expect_ok("run-kv.sh");
     assert!(
-        kv.stdout.starts_with("tikv-server --pd=127.0.0.1:2379,"),
+        kv.stdout.starts_with("tikv-server ") && kv.stdout.contains(" --pd=127.0.0.1:2379,"),
         "{}",
         kv.stdout
     );
@@ -120,7 +124,11 @@ fn run_scripts_start_the_server_with_its_directory_made() {
 fn run_scripts_pass_the_config_files() {
     let runs = Runs::new("run-config");
     let conf = runs.scratch.path("small.toml");
-    std::fs::write(&conf, "[storage.block-cache]\ncapacity = \"256MB\"\n").expect("write config");
+    std::fs::write(
+        &conf,
+        "[storage.block-cache]\ncapacity = \"256MB\"\n[rocksdb]\nmax-open-files = 256\n[raftdb]\nmax-open-files = 256\n",
+    )
+    .expect("write config");
     let conf = conf.display().to_string();
     for (script, var) in [
         ("run-pd.sh", "PD_CONFIG"),
@@ -133,8 +141,9 @@ fn run_scripts_pass_the_config_files() {
         runs.run(script, &["--dry-run", "tidb1"], &[(var, &missing)])
             .expect_error(&[var, &missing]);
     }
-    // Without the variables, no --config at all.
-    let plain = runs.dry("run-kv.sh", "tidb1", &[]);
+    // Without the variables, no --config at all (run-kv.sh may add one of
+    // etc/'s: see the TiKV tests below).
+    let plain = runs.dry("run-db.sh", "tidb1", &[]);
     assert!(!plain.stdout.contains("--config"), "{}", plain.stdout);
 }
 
@@ -249,4 +258,241 @@ fn the_default_cluster_file_is_three_nodes_on_one_machine() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), ports.len(), "ports repeat: {ports:?}");
+}
+
+/// The environment that points the run scripts at the stand-ins, with a
+/// data directory in `scratch`, and at `cluster` when given.
+fn standin_env(scratch: &Scratch, cluster: Option<&str>) -> Vec<(String, String)> {
+    let mut env = vec![
+        (
+            "PERSEUS_DATA_DIR".to_string(),
+            scratch.path("data").display().to_string(),
+        ),
+        ("TIDB_BIN_DIR".to_string(), standins().display().to_string()),
+    ];
+    if let Some(file) = cluster {
+        env.push(("PERSEUS_CLUSTER".to_string(), file.to_string()));
+    }
+    env
+}
+
+/// `env` as the scripts' runners take it, with `extra` added.
+fn env_with<'a>(
+    env: &'a [(String, String)],
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut all: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    all.extend_from_slice(extra);
+    all
+}
+
+/// A cluster file of `n` nodes on 127.0.0.1, 127.0.0.2, ... that all use the
+/// same ports, as the lab's nodes do (one network namespace each, one /tmp).
+fn same_ports_cluster(scratch: &Scratch, n: u8, db_port: u16) -> String {
+    let file = scratch.path("same-ports.json");
+    let nodes: Vec<String> = (1..=n)
+        .map(|i| {
+            format!(
+                r#""n{i}": {{"host": "127.0.0.{i}", "db": {{"port": {db_port}, "statusPort": 10080}},
+                    "kv": {{"name": "kv{i}", "port": 20160, "statusPort": 20180}},
+                    "pd": {{"name": "pd{i}", "clientPort": 2379, "peerPort": 2380}}}}"#
+            )
+        })
+        .collect();
+    std::fs::write(&file, format!("{{{}}}", nodes.join(", "))).expect("write cluster file");
+    file.display().to_string()
+}
+
+#[test]
+fn two_tidbs_with_the_same_port_on_one_machine_both_start() {
+    // The lab's case: every node's TiDB listens on the same port in its own
+    // namespace, and all share /tmp. TiDB's default socket,
+    // /tmp/tidb-{Port}.sock, would be the same file for all: the second
+    // finds the first's socket answering and exits.
+    let scratch = Scratch::new("run-two-tidbs");
+    let cluster = same_ports_cluster(&scratch, 2, free_port());
+    let vars = standin_env(&scratch, Some(&cluster));
+    let env = env_with(&vars, &[]);
+    let data = scratch.path("data").display().to_string();
+    let mut first_cmd = script_in(&root(), "run-db.sh", &["n1"], &env);
+    first_cmd.current_dir(scratch.path(""));
+    let mut first = crate::standins::Serving::start(first_cmd);
+    let first_log = scratch.path("data/n1/db/tidb.log");
+    first.wait_for("n1's TiDB", || first_log.exists());
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    let second = run_script(
+        "run-db.sh",
+        &["n2"],
+        &env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]),
+    );
+    assert!(
+        second.ok,
+        "n2's TiDB did not start beside n1's:\n{}",
+        second.stderr
+    );
+    // Each socket lives in its node's directory.
+    let sockets: Vec<String> = second
+        .stdout
+        .split_whitespace()
+        .filter(|w| w.starts_with("--socket="))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        sockets,
+        vec![format!("--socket={data}/n2/db/tidb.sock")],
+        "{}",
+        second.stdout
+    );
+}
+
+#[test]
+fn run_db_opens_no_socket_where_its_path_would_be_too_long() {
+    // A Unix socket path has room for 107 bytes; TiDB would fail to bind a
+    // longer one. Then run-db.sh asks for no socket, and says so.
+    let scratch = Scratch::new("run-long-socket");
+    let deep = scratch.path(&"d".repeat(100)).display().to_string();
+    let vars = standin_env(&scratch, None);
+    let env = env_with(
+        &vars,
+        &[
+            ("PERSEUS_DATA_DIR", &deep),
+            ("STANDIN_EXIT_AFTER_START", "1"),
+        ],
+    );
+    let run = run_script("run-db.sh", &["tidb1"], &env).expect_ok("run-db.sh, deep data dir");
+    assert!(run.stdout.contains(" --socket= "), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("TiDB opens no socket"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn tidb_slow_query_log_goes_into_the_node_directory() {
+    // TiDB writes its slow-query log to tidb-slow.log in the directory it was
+    // started from unless told otherwise: outside the node's directory, where
+    // the lab's log tails would miss it and two TiDBs would share it.
+    let scratch = Scratch::new("run-slow-log");
+    let work = scratch.path("work");
+    std::fs::create_dir_all(&work).expect("mkdir work");
+    let vars = standin_env(&scratch, None);
+    let env = env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]);
+    let out = script_in(&root(), "run-db.sh", &["tidb2"], &env)
+        .current_dir(&work)
+        .output()
+        .expect("run run-db.sh");
+    Run::from(out).expect_ok("run-db.sh tidb2");
+    assert!(
+        !work.join("tidb-slow.log").exists(),
+        "the slow-query log landed in the caller's working directory"
+    );
+    assert!(scratch.path("data/tidb2/db/tidb-slow.log").is_file());
+}
+
+/// bin/run-kv.sh NODE under an open-file limit of SOFT:HARD, as in an
+/// ordinary user's shell: where the test runs as root, without the
+/// capability (CAP_SYS_RESOURCE) that would let TiKV raise the hard limit.
+fn run_kv_limited(limits: &str, node: &str, env: &[(&str, &str)]) -> Run {
+    let mut cmd = std::process::Command::new("prlimit");
+    cmd.arg(format!("--nofile={limits}")).arg("--");
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.args([
+            "setpriv",
+            "--inh-caps=-sys_resource",
+            "--bounding-set=-sys_resource",
+        ]);
+    }
+    cmd.arg(root().join("bin/run-kv.sh")).arg(node);
+    script_env(&mut cmd, env);
+    Run::from(cmd.output().expect("run prlimit"))
+}
+
+#[test]
+fn tikv_starts_where_the_open_file_limit_is_below_what_its_defaults_need() {
+    // With its defaults TiKV asks for 1000 + 2 x 40960 (Titan on) + 40960 =
+    // 123880 open files and exits if it cannot have them: a user whose hard
+    // limit is lower (65536 is common; 15000 here) could not start it.
+    let scratch = Scratch::new("run-kv-files");
+    let cluster = same_ports_cluster(&scratch, 3, 4000);
+    let vars = standin_env(&scratch, Some(&cluster));
+    let env = env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]);
+    let few = root().join("etc/tikv-few-files.toml").display().to_string();
+    let run = run_kv_limited("15000:15000", "n1", &env);
+    assert!(
+        run.ok,
+        "TiKV did not start under a hard limit of 15000:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains(&format!(" --config={few} ")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("open files"), "{}", run.stderr);
+
+    // Too low even for 256 files per database: an error that says what to do.
+    run_kv_limited("1500:1500", "n1", &env).expect_error(&[
+        "TiKV needs 1768 open files",
+        "at most 1500",
+        "ulimit -Hn",
+        "max-open-files",
+    ]);
+
+    // A configuration of the user's that fits under the hard limit: the soft
+    // limit is raised and the file kept as it is.
+    let mine = scratch.path("mine.toml");
+    std::fs::write(
+        &mine,
+        "[rocksdb]\nmax-open-files = 2000\n[raftdb]\nmax-open-files = 2000\n",
+    )
+    .expect("write config");
+    let mine = mine.display().to_string();
+    let mut with_mine = env.clone();
+    with_mine.push(("TIKV_CONFIG", mine.as_str()));
+    let run = run_kv_limited("1024:15000", "n1", &with_mine).expect_ok("run-kv.sh, own config");
+    assert!(
+        run.stdout.contains(&format!(" --config={mine} ")),
+        "{}",
+        run.stdout
+    );
+
+    // One that does not fit: the error names the file.
+    std::fs::write(&mine, "[rocksdb]\nmax-open-files = 40960\n").expect("write config");
+    run_kv_limited("15000:15000", "n1", &with_mine)
+        .expect_error(&["TiKV needs 123880 open files", &mine]);
+}
+
+#[test]
+fn tikvs_sharing_a_machine_reserve_no_disk() {
+    // Each TiKV reserves max(5 % of the disk, 5 GB) and writes a placeholder
+    // of a fifth of that: three on one disk (the default cluster file's
+    // one-machine layout) can fill a small one.
+    let scratch = Scratch::new("run-kv-reserve");
+    let vars = standin_env(&scratch, None);
+    let env = env_with(&vars, &[("STANDIN_EXIT_AFTER_START", "1")]);
+    let one_machine = root().join("etc/tikv-one-machine.toml");
+    for node in ["tidb1", "tidb2", "tidb3"] {
+        let run = run_script("run-kv.sh", &[node], &env).expect_ok("run-kv.sh");
+        let placeholder = scratch.path(&format!("data/{node}/kv/data/space_placeholder_file"));
+        assert!(
+            !placeholder.exists(),
+            "{node}'s TiKV reserved disk space: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains(&format!(" --config={} ", one_machine.display())),
+            "{}",
+            run.stdout
+        );
+    }
+    // On three hosts each TiKV has its disk to itself: TiKV's defaults
+    // stand (here the file for the open-file limit, if any, only).
+    let cluster = same_ports_cluster(&scratch, 3, 4000);
+    let three = env_with(&vars, &[("PERSEUS_CLUSTER", &cluster)]);
+    let run = run_script("run-kv.sh", &["--dry-run", "n2"], &three).expect_ok("dry run");
+    assert!(!run.stdout.contains("one-machine"), "{}", run.stdout);
 }

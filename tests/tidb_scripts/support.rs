@@ -31,6 +31,11 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The strict stand-ins for the three servers (tests/fixtures/standins/).
+pub fn standins() -> PathBuf {
+    root().join("tests/fixtures/standins")
+}
+
 /// A scratch directory, unique per test and process, removed when dropped.
 pub struct Scratch(PathBuf);
 
@@ -122,14 +127,20 @@ impl Run {
 /// The command for one of bin/'s scripts, with the scripts' variables cleared.
 pub fn script_in(root: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(root.join("bin").join(name));
-    cmd.args(args).stdin(Stdio::null());
+    cmd.args(args);
+    script_env(&mut cmd, env);
+    cmd
+}
+
+/// The scripts' variables cleared from `cmd`, then `env` set; no stdin.
+pub fn script_env(cmd: &mut Command, env: &[(&str, &str)]) {
+    cmd.stdin(Stdio::null());
     for var in SCRIPT_ENV {
         cmd.env_remove(var);
     }
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd
 }
 
 pub fn run_script(name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
