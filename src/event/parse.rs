@@ -14,8 +14,10 @@ use std::fmt;
 /// Why a line is not an event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParseError {
-    /// Not JSON, or cut short.
+    /// Not JSON.
     BadJson(String),
+    /// JSON cut short: the line ends inside it (a torn line).
+    Truncated(String),
     /// A field holds the wrong type or an impossible value.
     WrongType(String),
     MissingField {
@@ -33,7 +35,9 @@ pub enum ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ParseError::BadJson(msg) | ParseError::WrongType(msg) => f.write_str(msg),
+            ParseError::BadJson(msg) | ParseError::Truncated(msg) | ParseError::WrongType(msg) => {
+                f.write_str(msg)
+            }
             ParseError::MissingField { ev, field } => {
                 write!(f, "{ev} event without field `{field}`")
             }
@@ -52,6 +56,7 @@ impl From<serde_json::Error> for ParseError {
     fn from(e: serde_json::Error) -> Self {
         match e.classify() {
             serde_json::error::Category::Data => ParseError::WrongType(e.to_string()),
+            serde_json::error::Category::Eof => ParseError::Truncated(e.to_string()),
             _ => ParseError::BadJson(e.to_string()),
         }
     }

@@ -197,7 +197,8 @@ fn bad_lines_say_what_is_wrong_and_are_typed() {
     let wrong = err(r#"{"ev":"op","t_us":"x"}"#);
     assert!(matches!(wrong, ParseError::WrongType(_)), "{wrong:?}");
     assert!(wrong.to_string().contains("invalid type"));
-    assert!(matches!(err(r#"{"ev":"op","#), ParseError::BadJson(_)));
+    assert!(matches!(err(r#"{"ev":"op","#), ParseError::Truncated(_)));
+    assert!(matches!(err("not json"), ParseError::BadJson(_)));
     let failed_without_err =
         r#"{"ev":"op","t_us":1,"node":"a","conn":0,"key":"k","op":"read","ok":false,"lat_us":1}"#;
     assert_eq!(err(failed_without_err), ParseError::FailedWithoutError);

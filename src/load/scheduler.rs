@@ -9,7 +9,7 @@
 
 use super::clock::Clock;
 use super::fault_spec::ScheduledFault;
-use super::stop::StopSignal;
+use super::stop::{Completion, StopSignal};
 use super::writer::Msg;
 use crate::event::{Fault, InFlightFault};
 use std::collections::{BTreeMap, VecDeque};
@@ -31,6 +31,14 @@ pub struct Scheduler {
     pub stop: Arc<StopSignal>,
 }
 
+/// What became of a command at one look.
+enum Reaped {
+    Running(Running),
+    Logged,
+    /// It finished, but the run had stopped first.
+    AfterStop(InFlightFault),
+}
+
 /// A fault command that has started and not yet been reaped.
 struct Running {
     fault: ScheduledFault,
@@ -47,6 +55,7 @@ impl Scheduler {
         self.faults.sort_by_key(|f| f.at);
         let mut due: VecDeque<ScheduledFault> = std::mem::take(&mut self.faults).into();
         let mut running: Vec<Running> = Vec::new();
+        let mut in_flight = Vec::new();
         loop {
             if self.stop.is_stopped() {
                 for f in &due {
@@ -55,7 +64,8 @@ impl Scheduler {
                         f.spec()
                     );
                 }
-                return running.into_iter().map(|r| self.end(r)).collect();
+                in_flight.extend(running.into_iter().map(|r| self.end(r)));
+                return in_flight;
             }
             let now = self.clock.now_us();
             while due.front().is_some_and(|f| f.at.as_micros() as u64 <= now) {
@@ -63,9 +73,17 @@ impl Scheduler {
                     running.extend(self.launch(fault));
                 }
             }
-            running = running.into_iter().filter_map(|r| self.reap(r)).collect();
+            let mut still = Vec::new();
+            for r in running {
+                match self.reap(r) {
+                    Reaped::Running(r) => still.push(r),
+                    Reaped::Logged => {}
+                    Reaped::AfterStop(f) => in_flight.push(f),
+                }
+            }
+            running = still;
             if due.is_empty() && running.is_empty() {
-                return Vec::new();
+                return in_flight;
             }
             let next_us = due.front().map_or(u64::MAX, |f| f.at.as_micros() as u64);
             let nap_us = if running.is_empty() { 20_000 } else { 2_000 };
@@ -92,13 +110,8 @@ impl Scheduler {
         let started = Instant::now();
         let started_us = self.clock.now_us();
         let Some(program) = words.first() else {
-            self.logged(
-                &fault,
-                line,
-                -1,
-                Some("no command configured".into()),
-                started,
-            );
+            let why = Some("no command configured".into());
+            self.logged(&fault, line, (-1, why), started, self.clock.now_us());
             return None;
         };
         let spawned = Command::new(program)
@@ -118,13 +131,8 @@ impl Scheduler {
                 started_us,
             }),
             Err(e) => {
-                self.logged(
-                    &fault,
-                    line,
-                    -1,
-                    Some(format!("cannot start: {e}")),
-                    started,
-                );
+                let why = Some(format!("cannot start: {e}"));
+                self.logged(&fault, line, (-1, why), started, self.clock.now_us());
                 None
             }
         }
@@ -132,42 +140,47 @@ impl Scheduler {
 
     /// Logs a finished command; keeps one still running (killing it once
     /// past the timeout).
-    fn reap(&self, mut r: Running) -> Option<Running> {
-        match r.child.try_wait() {
-            Ok(Some(status)) => {
-                let (exit, why) = match status.code() {
-                    Some(code) => (code, None),
-                    None => (-1, Some(format!("ended by a signal: {status}"))),
-                };
-                self.logged(&r.fault, r.line, exit, why, r.started);
-                None
-            }
-            Ok(None) if r.started.elapsed() >= self.command_timeout => {
+    fn reap(&self, mut r: Running) -> Reaped {
+        let (exit, why) = match r.child.try_wait() {
+            Ok(None) if r.started.elapsed() < self.command_timeout => return Reaped::Running(r),
+            Ok(Some(status)) => match status.code() {
+                Some(code) => (code, None),
+                None => (-1, Some(format!("ended by a signal: {status}"))),
+            },
+            Ok(None) => {
                 kill_group(&mut r.child, libc::SIGKILL);
                 let secs = self.command_timeout.as_secs_f64();
-                let why = format!("timed out after {secs} s and was killed");
-                self.logged(&r.fault, r.line, -1, Some(why), r.started);
-                None
+                (-1, Some(format!("timed out after {secs} s and was killed")))
             }
-            Ok(None) => Some(r),
-            Err(e) => {
-                let why = format!("cannot wait for it: {e}");
-                self.logged(&r.fault, r.line, -1, Some(why), r.started);
-                None
-            }
+            Err(e) => (-1, Some(format!("cannot wait for it: {e}"))),
+        };
+        let t_us = self.clock.now_us();
+        // Seen finished only after the stop: in flight at the stop, like an
+        // operation that completes after it.
+        if self.stop.completion(r.started_us, t_us) != Completion::InRun {
+            return Reaped::AfterStop(InFlightFault {
+                action: r.fault.action_spec(),
+                node: r.fault.target,
+                started_us: r.started_us,
+                note: format!("{} (finished after the stop)", r.line),
+            });
         }
+        self.logged(&r.fault, r.line, (exit, why), r.started, t_us);
+        Reaped::Logged
     }
 
+    /// Sends the fault event of a command that ended with `exit` (and why,
+    /// when it did not simply exit).
     fn logged(
         &self,
         f: &ScheduledFault,
         line: String,
-        exit: i32,
-        why: Option<String>,
+        (exit, why): (i32, Option<String>),
         started: Instant,
+        t_us: u64,
     ) {
         let event = Fault {
-            t_us: self.clock.now_us(),
+            t_us,
             action: f.action.clone().into(),
             arg: f.arg.clone().map(Into::into),
             node: f.target.clone().into(),

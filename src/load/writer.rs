@@ -248,6 +248,11 @@ impl State {
             if self.w.clock.now_us() < end_us || !self.w.watermark.passed(end_us - 1) {
                 return;
             }
+            // After the stop only whole seconds before it are printed (by
+            // finish), however long the shutdown takes to send its message.
+            if self.w.stop.stopped_at().is_some_and(|s| end_us > s) {
+                return;
+            }
             // Whatever was stamped before end_us is in the channel by now.
             while let Ok(msg) = self.w.rx.try_recv() {
                 self.handle(msg);

@@ -29,11 +29,13 @@ pub struct ErrorSample {
 }
 
 impl ErrorSample {
+    /// The error as kept while it waits in the analyses: its message cut to
+    /// `SAMPLE_CHARS`, so a server's long message cannot fill memory.
     pub fn of(err: &OpError<'_>) -> Self {
         ErrorSample {
             kind: err.kind,
             code: err.code,
-            msg: err.msg.to_string(),
+            msg: sample(&err.msg),
         }
     }
 }

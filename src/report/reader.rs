@@ -23,11 +23,36 @@ pub trait Consumer {
     /// Any other event; `node` is the index, in the start event's list, of
     /// the node an op or fault names (None for a fault on a node the run
     /// does not measure). An error refuses the line.
-    fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), String>;
+    fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), Refusal>;
     /// An op read by the `--table` fast path; `node` as for `event`.
-    fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String>;
-    /// The run's last event has been read.
-    fn end(&mut self);
+    fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), Refusal>;
+    /// An event after the run's stop event: ignored, only counted.
+    fn after_stop(&mut self);
+    /// The run's last event has been read; an error when it cannot be
+    /// analysed (a limit of the report was passed).
+    fn end(&mut self) -> Result<(), String>;
+}
+
+/// Why the consumer refuses a line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// This line cannot be used: an error, or skipped with `--skip-bad`.
+    Line(String),
+    /// The run cannot be analysed (a limit of the report): an error,
+    /// whatever `--skip-bad` says.
+    Run(String),
+}
+
+impl From<String> for Refusal {
+    fn from(msg: String) -> Self {
+        Refusal::Line(msg)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(msg: &str) -> Self {
+        Refusal::Line(msg.to_string())
+    }
 }
 
 /// A line read in full, or only for the table's counts.
@@ -155,6 +180,9 @@ struct ReadState<'a> {
     consumer: &'a mut dyn Consumer,
     warn: &'a mut dyn FnMut(String),
     names: Option<Vec<String>>,
+    /// The current run's stop event has been read: what follows, up to the
+    /// next start, is ignored.
+    stopped: bool,
     stats: ReadStats,
     pending: Option<BadLine>,
 }
@@ -183,19 +211,28 @@ impl ReadState<'_> {
                         }
                     }
                     // The reader's own messages say what a first line must be.
-                    if let Err(msg) = self.line(item, number) {
-                        self.bad(number, msg, true)?;
+                    match self.line(item, number) {
+                        Ok(()) => {}
+                        Err(Refusal::Line(msg)) => self.bad(number, msg, true)?,
+                        Err(Refusal::Run(msg)) => return Err(self.fatal(Some(number), msg)),
                     }
                 }
                 Err(why) => {
                     if let Some(bad) = self.pending.take() {
                         self.bad_line(bad)?;
                     }
-                    self.pending = Some(BadLine {
+                    let bad = BadLine {
                         number,
                         complete: p.complete,
                         why,
-                    });
+                    };
+                    // Only JSON cut short can be a torn line; the next line
+                    // decides whether it was.
+                    if matches!(bad.why, ParseError::Truncated(_)) {
+                        self.pending = Some(bad);
+                    } else {
+                        self.bad_line(bad)?;
+                    }
                 }
             }
         }
@@ -251,7 +288,7 @@ impl ReadState<'_> {
         Ok(())
     }
 
-    fn line(&mut self, item: Item<'_>, number: u64) -> Result<(), String> {
+    fn line(&mut self, item: Item<'_>, number: u64) -> Result<(), Refusal> {
         let event = match item {
             Item::Event(event) => *event,
             Item::GluedStart(start) => {
@@ -260,6 +297,10 @@ impl ReadState<'_> {
                     &ParseError::BadJson("a run's start written onto it".into()),
                 );
                 Event::Start(*start)
+            }
+            Item::Counted(_) if self.stopped => {
+                self.consumer.after_stop();
+                return Ok(());
             }
             Item::Counted(op) => {
                 let names = self
@@ -274,25 +315,32 @@ impl ReadState<'_> {
             Event::Start(start) => {
                 check_start(&start)?;
                 if self.names.is_some() {
-                    self.consumer.end();
+                    self.consumer.end().map_err(Refusal::Run)?;
                 }
                 self.names = Some(start.nodes.iter().map(|n| n.name.clone()).collect());
+                self.stopped = false;
                 self.consumer.start(&start, self.file);
+                Ok(())
+            }
+            _ if self.stopped => {
+                self.consumer.after_stop();
                 Ok(())
             }
             event => {
                 let Some(names) = &self.names else {
-                    return Err(format!(
+                    return Err(Refusal::Line(format!(
                         "the first line must be a schema-1 start event, not a {} event",
                         event.kind()
-                    ));
+                    )));
                 };
                 let node = match &event {
                     Event::Op(op) => Some(node_index(&op.node, names, "op")?),
                     Event::Fault(f) => names.iter().position(|n| n == f.node.as_ref()),
                     _ => None,
                 };
-                self.consumer.event(&event, node, number)
+                self.consumer.event(&event, node, number)?;
+                self.stopped = matches!(event, Event::Stop(_));
+                Ok(())
             }
         }
     }
@@ -316,6 +364,7 @@ pub fn read(
         consumer,
         warn,
         names: None,
+        stopped: false,
         stats: ReadStats::default(),
         pending: None,
     };
@@ -351,7 +400,9 @@ pub fn read(
     if s.names.is_none() {
         return Err(s.fatal(None, "no start event: not a perseus event log".into()));
     }
-    s.consumer.end();
+    if let Err(msg) = s.consumer.end() {
+        return Err(s.fatal(None, msg));
+    }
     if s.stats.skipped > WARNINGS_SHOWN {
         (s.warn)(format!(
             "{file}: warning: {} malformed lines skipped in all",

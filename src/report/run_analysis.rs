@@ -8,6 +8,7 @@ use super::errors::{ErrorGroups, ErrorSample};
 use super::faults::FaultEvent;
 use super::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
 use super::options::Options;
+use super::reader::Refusal;
 use super::reorder::WINDOW_US;
 use super::summary::RunSummary;
 use super::table_scan::Counted;
@@ -26,14 +27,21 @@ pub struct Finished {
 }
 
 impl Finished {
-    /// The table exactly as perseus prints it: legend, then rows
-    /// 1..=last_full_second(E).
-    pub fn table(&self) -> String {
-        let mut out = self.tally.legend();
+    /// Writes the table exactly as perseus prints it: legend, then rows
+    /// 1..=last_full_second(E), a row at a time.
+    pub fn write_table(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(self.tally.legend().as_bytes())?;
         for second in 1..=tally::last_full_second(self.end_us) {
-            out.push_str(&self.tally.row(second));
+            out.write_all(self.tally.row(second).as_bytes())?;
         }
-        out
+        Ok(())
+    }
+
+    /// The table as one string (for tests and small runs).
+    pub fn table(&self) -> String {
+        let mut out = Vec::new();
+        let _ = self.write_table(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
     }
 }
 
@@ -108,7 +116,22 @@ impl RunAnalysis {
                 "op event names conn {conn}, but the start event has {conns} connection(s) per node"
             ));
         }
+        self.check_time(t_us)?;
+        if t_us.saturating_add(WINDOW_US) < self.max_op_us {
+            return Err(format!(
+                "event at t_us {t_us} comes after one at t_us {}: more than the {} s reorder window out of time order",
+                self.max_op_us,
+                WINDOW_US / 1_000_000
+            ));
+        }
+        // Last: the only check that remembers something of the line.
         self.check_key(node, conn, key)?;
+        self.max_op_us = self.max_op_us.max(t_us);
+        Ok(true)
+    }
+
+    /// The bounds on any time that sets the run's length.
+    fn check_time(&self, t_us: u64) -> Result<(), String> {
         if t_us > MAX_SPAN_US {
             return Err(format!(
                 "t_us {t_us} is more than 7 days into the run: perseus-report reads runs of up to 7 days"
@@ -120,16 +143,7 @@ impl RunAnalysis {
                 self.max_op_us
             ));
         }
-        if t_us.saturating_add(WINDOW_US) < self.max_op_us {
-            return Err(format!(
-                "event at t_us {t_us} comes after one at t_us {}: more than the {} s reorder window out of time order",
-                self.max_op_us,
-                WINDOW_US / 1_000_000
-            ));
-        }
-        limits::check_table(self.names.len(), t_us)?;
-        self.max_op_us = self.max_op_us.max(t_us);
-        Ok(true)
+        limits::check_table(self.names.len(), t_us)
     }
 
     fn check_key(&mut self, node: usize, conn: u32, key: &str) -> Result<(), String> {
@@ -154,6 +168,11 @@ impl RunAnalysis {
         self.counts.errors += u64::from(failed);
     }
 
+    /// An event after the stop event: ignored (the reader checks nothing of it).
+    pub fn after_stop(&mut self) {
+        self.ignored_after_stop += 1;
+    }
+
     /// An op read by the `--table` fast path.
     pub fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String> {
         if self.admit_op(op.t_us, node, op.conn, &op.key)? {
@@ -169,19 +188,19 @@ impl RunAnalysis {
         event: &Event<'_>,
         node: Option<usize>,
         line: u64,
-    ) -> Result<(), String> {
+    ) -> Result<(), Refusal> {
         match (event, node) {
             (Event::Op(op), Some(node)) => self.op(op, node, line),
             (Event::Fault(f), _) => {
                 self.fault(f, node, line);
                 Ok(())
             }
-            (Event::Stop(s), _) => self.stop(s),
+            (Event::Stop(s), _) => Ok(self.stop(s)?),
             _ => Ok(()),
         }
     }
 
-    fn op(&mut self, op: &Op<'_>, node: usize, line: u64) -> Result<(), String> {
+    fn op(&mut self, op: &Op<'_>, node: usize, line: u64) -> Result<(), Refusal> {
         if !self.admit_op(op.t_us, node, op.conn, &op.key)? {
             return Ok(());
         }
@@ -203,7 +222,11 @@ impl RunAnalysis {
         } else {
             return Ok(());
         };
-        a.timeline.push(op.t_us, Timed { node, what })
+        // The line is admitted and counted: an error now is the report's
+        // limit for the whole run, not this line's fault.
+        a.timeline
+            .push(op.t_us, Timed { node, what })
+            .map_err(Refusal::Run)
     }
 
     /// A fault is never a reason to refuse a line: it is placed at its own
@@ -230,7 +253,7 @@ impl RunAnalysis {
             line,
             clock: f.clock.as_ref().map(|c| c.to_string()),
         };
-        let what = What::Fault(event);
+        let what = What::Fault(Box::new(event));
         // Faults never fail the timeline: a late one is set aside.
         let _ = a.timeline.push(f.t_us, Timed { node: 0, what });
     }
@@ -246,6 +269,8 @@ impl RunAnalysis {
                 s.t_us, self.max_op_us
             ));
         }
+        // The end sets the table's length: the same bounds as any op.
+        self.check_time(s.t_us)?;
         self.stop = Some(s.clone());
         Ok(())
     }
@@ -275,53 +300,60 @@ impl RunAnalysis {
             .collect()
     }
 
-    pub fn finish(self) -> Finished {
+    /// The finished run; an error when a limit of the report was passed.
+    pub fn finish(mut self) -> Result<Finished, String> {
         let end_us = self.stop.as_ref().map_or(self.max_op_us, |s| s.t_us);
         let warnings = self.hole_warnings();
-        let stop = self.stop.clone();
-        let summary = self.analyses.map(|a| {
-            let timeline = a.timeline.finish(end_us, &self.names);
-            let (in_flight, faults_in_flight) = stop
-                .as_ref()
-                .map(|s| (s.in_flight.clone(), s.faults_in_flight.clone()))
-                .unwrap_or_default();
-            RunSummary {
-                run: self.start.run.clone(),
-                label: self.start.settings.label.clone(),
-                source: self.source.clone(),
-                tool: self.start.tool.clone(),
-                versions: a.versions.into_iter().collect(),
-                nodes: self.names.clone(),
-                conns: self.start.settings.conns,
-                unix_us: self.start.unix_us,
-                end_us,
-                stop_reason: stop.as_ref().map(|s| s.reason.clone()),
-                stop_message: stop.as_ref().and_then(|s| s.message.clone()),
-                gap_us: self.options.gap_us,
-                steady_us: self.options.steady_us,
-                operations: self.counts.operations,
-                iterations: self.counts.iterations,
-                errors: a.errors,
-                outages: timeline.outages,
-                faults: timeline.faults.reports,
-                faults_ignored: a.faults_ignored,
-                faults_after_end: timeline.faults.after_end,
-                anomalies: a.consistency.anomalies,
-                anomalies_total: a.consistency.anomalies_total,
-                late_writes: a.consistency.late_writes,
-                late_writes_total: a.consistency.late_writes_total,
-                latency: timeline.latency,
-                in_flight,
-                faults_in_flight,
-                ignored_after_stop: self.ignored_after_stop,
-                warnings: warnings.clone(),
-            }
-        });
-        Finished {
+        let summary = match self.analyses.take() {
+            Some(a) => Some(self.summary(a, end_us, warnings.clone())?),
+            None => None,
+        };
+        Ok(Finished {
             tally: self.tally,
             end_us,
             summary,
             warnings,
-        }
+        })
+    }
+
+    fn summary(
+        &self,
+        a: Analyses,
+        end_us: u64,
+        warnings: Vec<String>,
+    ) -> Result<RunSummary, String> {
+        let timeline = a.timeline.finish(end_us, &self.names)?;
+        let stop = self.stop.as_ref();
+        Ok(RunSummary {
+            run: self.start.run.clone(),
+            label: self.start.settings.label.clone(),
+            source: self.source.clone(),
+            tool: self.start.tool.clone(),
+            versions: a.versions.into_iter().collect(),
+            nodes: self.names.clone(),
+            conns: self.start.settings.conns,
+            unix_us: self.start.unix_us,
+            end_us,
+            stop_reason: stop.map(|s| s.reason.clone()),
+            stop_message: stop.and_then(|s| s.message.clone()),
+            gap_us: self.options.gap_us,
+            steady_us: self.options.steady_us,
+            operations: self.counts.operations,
+            iterations: self.counts.iterations,
+            errors: a.errors,
+            outages: timeline.outages,
+            faults: timeline.faults.reports,
+            faults_ignored: a.faults_ignored,
+            faults_after_end: timeline.faults.after_end,
+            anomalies: a.consistency.anomalies,
+            anomalies_total: a.consistency.anomalies_total,
+            late_writes: a.consistency.late_writes,
+            late_writes_total: a.consistency.late_writes_total,
+            latency: timeline.latency,
+            in_flight: stop.map(|s| s.in_flight.clone()).unwrap_or_default(),
+            faults_in_flight: stop.map(|s| s.faults_in_flight.clone()).unwrap_or_default(),
+            ignored_after_stop: self.ignored_after_stop,
+            warnings,
+        })
     }
 }

@@ -3,7 +3,7 @@
 //! event has been read.
 
 use super::options::Options;
-use super::reader::Consumer;
+use super::reader::{Consumer, Refusal};
 use super::run_analysis::{Finished, RunAnalysis};
 use super::table_scan::Counted;
 use crate::event::{Event, Start};
@@ -26,27 +26,33 @@ impl<F: FnMut(Finished)> Runs<F> {
 
 impl<F: FnMut(Finished)> Consumer for Runs<F> {
     fn start(&mut self, start: &Start, source: &str) {
-        self.end();
         self.current = Some(RunAnalysis::new(start, source, self.options));
     }
 
-    fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), String> {
+    fn event(&mut self, event: &Event<'_>, node: Option<usize>, line: u64) -> Result<(), Refusal> {
         match self.current.as_mut() {
             Some(run) => run.event(event, node, line),
             None => Ok(()),
         }
     }
 
-    fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), String> {
+    fn counted(&mut self, op: &Counted<'_>, node: usize) -> Result<(), Refusal> {
         match self.current.as_mut() {
-            Some(run) => run.counted(op, node),
+            Some(run) => run.counted(op, node).map_err(Refusal::Line),
             None => Ok(()),
         }
     }
 
-    fn end(&mut self) {
-        if let Some(run) = self.current.take() {
-            (self.done)(run.finish());
+    fn after_stop(&mut self) {
+        if let Some(run) = self.current.as_mut() {
+            run.after_stop();
         }
+    }
+
+    fn end(&mut self) -> Result<(), String> {
+        if let Some(run) = self.current.take() {
+            (self.done)(run.finish()?);
+        }
+        Ok(())
     }
 }

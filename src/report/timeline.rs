@@ -14,8 +14,8 @@ pub enum What {
     /// A successful iteration and its latency.
     Success(u64),
     Failure(ErrorSample),
-    /// A fault that took effect.
-    Fault(FaultEvent),
+    /// A fault that took effect (boxed: it is rare and large).
+    Fault(Box<FaultEvent>),
 }
 
 pub struct Timed {
@@ -68,7 +68,7 @@ impl Timeline {
         let state = &mut self.state;
         if let What::Fault(f) = event.what {
             if !self.reorder.accepts(t_us) {
-                state.faults.late_fault(f, self.reorder.newest());
+                state.faults.late_fault(*f, self.reorder.newest());
                 return Ok(());
             }
             let event = Timed {
@@ -82,20 +82,22 @@ impl Timeline {
         self.reorder
             .push(t_us, 1, event, true, &mut |t, e| state.handle(t, e))?;
         if state.outages.overflowed {
-            return Err(format!(
-                "more than {} outages in one run: perseus-report's limit (is --gap too small for this log?)",
-                super::limits::MAX_OUTAGES
-            ));
+            return Err(too_many_outages());
         }
         Ok(())
     }
 
-    pub fn finish(mut self, end_us: u64, names: &[String]) -> TimelineResult {
+    /// The results at the run's end; an error when the run had more
+    /// outages than the report keeps.
+    pub fn finish(mut self, end_us: u64, names: &[String]) -> Result<TimelineResult, String> {
         let state = &mut self.state;
         self.reorder.finish(&mut |t, e| state.handle(t, e));
         let mut s = self.state;
         for (node, o) in s.outages.finish(end_us) {
             s.faults.outage_closed(node, o);
+        }
+        if s.outages.overflowed {
+            return Err(too_many_outages());
         }
         s.attribution.finish(&s.outages);
         let per_node = s.outages.outages();
@@ -117,12 +119,19 @@ impl Timeline {
                 errors: s.attribution.take((node, o.start_us)),
             })
             .collect();
-        TimelineResult {
+        Ok(TimelineResult {
             outages,
             faults: s.faults.finish(end_us, per_node),
             latency: s.latency.report(names),
-        }
+        })
     }
+}
+
+fn too_many_outages() -> String {
+    format!(
+        "more than {} outages in one run: perseus-report's limit (is --gap too small for this log?)",
+        super::limits::MAX_OUTAGES
+    )
 }
 
 impl State {
@@ -137,7 +146,10 @@ impl State {
                 self.faults.success(node, t_us, lat_us, &self.outages);
             }
             What::Failure(err) => self.attribution.error(t_us, node, err),
-            What::Fault(f) => self.faults.fault(f),
+            // A fault is no evidence of where the nodes stand: it must not
+            // move attribution on (one stamped after the run's end would
+            // attribute errors before the end's outages are closed).
+            What::Fault(f) => return self.faults.fault(*f),
         }
         self.attribution.advance(t_us, &self.outages);
     }

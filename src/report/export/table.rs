@@ -8,7 +8,7 @@ pub struct Table;
 
 impl Exporter for Table {
     fn run(&mut self, out: &mut dyn Write, finished: &Finished) -> io::Result<()> {
-        out.write_all(finished.table().as_bytes())
+        finished.write_table(out)
     }
 
     fn end(&mut self, _out: &mut dyn Write) -> io::Result<()> {

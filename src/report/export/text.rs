@@ -11,7 +11,7 @@ pub struct Text;
 
 impl Exporter for Text {
     fn run(&mut self, out: &mut dyn Write, finished: &Finished) -> io::Result<()> {
-        out.write_all(finished.table().as_bytes())?;
+        finished.write_table(out)?;
         if let Some(s) = &finished.summary {
             out.write_all(summary(s).as_bytes())?;
         }
