@@ -296,3 +296,21 @@ fn a_full_disk_stops_the_run_and_leaves_no_hole_in_the_log() {
     assert!(rows(&text(&out.stdout)).len() >= logged);
     drop(disk);
 }
+
+#[test]
+fn the_live_table_equals_the_reports_even_when_a_server_hangs_at_the_end() {
+    // A hung worker keeps the shutdown busy past the next second boundary:
+    // the live table must still stop at the last whole second.
+    let server = MariaDb::start();
+    let s = Setup::new("live-vs-report", &[&server]);
+    let child = spawn(&s.args(&["--duration", "2.9"]));
+    sleep_s(1.8);
+    server.freeze();
+    let _thaw = Frozen(&server);
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let rep = report(&["--table", s.log.to_str().unwrap()], b"");
+    assert_eq!(rep.status.code(), Some(0), "{}", text(&rep.stderr));
+    assert_eq!(text(&out.stdout), text(&rep.stdout));
+    assert_eq!(rows(&text(&out.stdout)).len(), 2);
+}

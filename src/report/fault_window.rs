@@ -89,22 +89,90 @@ impl FaultWindow {
         self.tentative = PerNode::new(self.tentative.len());
     }
 
-    /// The window's end and latency, once settled at its current T (the
-    /// successes kept aside are outside), or never settled (they are inside,
-    /// up to the cap).
-    pub fn close(mut self, settled: bool, end_us: u64, names: &[String]) -> (u64, LatencyReport) {
-        if !settled {
-            self.advance(u64::MAX);
-            self.inside.merge(&self.tentative);
-            return (
-                self.cap().min(end_us.max(self.from_us)),
-                self.inside.report(names),
-            );
+    /// Everything recorded: the window as if it ran to its cap.
+    fn all(mut self, names: &[String]) -> LatencyReport {
+        self.advance(u64::MAX);
+        self.inside.merge(&self.tentative);
+        self.inside.report(names)
+    }
+
+    /// The window, once the settle point is known: settled at the current
+    /// T (the successes kept aside are outside), or never settled (they are
+    /// inside, up to the cap, or to the run's end E included).
+    pub fn close(self, settled: bool, end_us: u64, names: &[String]) -> Closed {
+        let end = end_us.max(self.from_us);
+        if settled {
+            Closed::Final {
+                until_us: self.sure_until().min(end),
+                latency: self.inside.report(names),
+            }
+        } else {
+            Closed::Final {
+                until_us: self.cap().min(end),
+                latency: self.all(names),
+            }
         }
-        (
-            self.sure_until().min(end_us.max(self.from_us)),
-            self.inside.report(names),
-        )
+    }
+
+    /// The cap has passed and the settle point is not yet sure. If the
+    /// cluster settles at the T it has now, the window ends at
+    /// max(T, F + steady) with what is inside; if T moves on (it can only
+    /// move past the cap) or never settles, at the cap with everything.
+    pub fn close_capped(self, names: &[String]) -> Closed {
+        Closed::Capped {
+            settle_at: self.settle_at,
+            sure_until: self.sure_until(),
+            inside: self.inside.report(names),
+            cap_until: self.cap(),
+            all: self.all(names),
+        }
+    }
+
+    /// Closed early, at `now_us` (memory: too many windows at once).
+    pub fn cut_short(self, now_us: u64, names: &[String]) -> Closed {
+        Closed::Final {
+            until_us: now_us.max(self.from_us),
+            latency: self.all(names),
+        }
+    }
+}
+
+/// A window's result, kept once its histograms are dropped.
+#[derive(Debug, Clone)]
+pub enum Closed {
+    Final {
+        until_us: u64,
+        latency: LatencyReport,
+    },
+    /// Reached its cap before the settle point was sure (see `close_capped`).
+    Capped {
+        settle_at: u64,
+        sure_until: u64,
+        inside: LatencyReport,
+        cap_until: u64,
+        all: LatencyReport,
+    },
+}
+
+impl Closed {
+    /// The window's end and latency, given where the cluster settled.
+    pub fn resolve(self, settle_at: Option<u64>) -> (u64, LatencyReport) {
+        match self {
+            Closed::Final { until_us, latency } => (until_us, latency),
+            Closed::Capped {
+                settle_at: t,
+                sure_until,
+                inside,
+                cap_until,
+                all,
+            } => {
+                if settle_at == Some(t) {
+                    (sure_until, inside)
+                } else {
+                    (cap_until, all)
+                }
+            }
+        }
     }
 }
 
@@ -126,7 +194,7 @@ mod tests {
         for t in [999, 1_000, 3_000, 5_999, 6_000, 7_000] {
             w.record(0, t, 10);
         }
-        let (until, r) = w.close(true, 100_000, &names());
+        let (until, r) = w.close(true, 100_000, &names()).resolve(Some(1_000));
         assert_eq!((until, counts(&r)), (6_000, vec![3, 0]));
     }
 
@@ -138,7 +206,7 @@ mod tests {
         w.record(0, 3_000, 1);
         w.settle_moved(3_000);
         w.record(1, 3_500, 1);
-        let (until, r) = w.close(true, 100_000, &names());
+        let (until, r) = w.close(true, 100_000, &names()).resolve(Some(3_000));
         assert_eq!(until, 3_000);
         assert_eq!(counts(&r), vec![1, 1], "the success at T itself is outside");
     }
@@ -149,8 +217,26 @@ mod tests {
         for t in [10, 30_000_000, 59_999_999, 60_000_000] {
             w.record(0, t, 1);
         }
-        let (until, r) = w.close(false, 90_000_000, &["n1".into()]);
+        let (until, r) = w.close(false, 90_000_000, &["n1".into()]).resolve(None);
         assert_eq!((until, r.nodes[0].count), (60_000_000, 3));
         assert!(FaultWindow::new(0, 1, 1).capped(60_000_000));
+    }
+
+    #[test]
+    fn a_window_capped_before_its_settle_point_was_sure_follows_the_settle_point() {
+        // T moved to 54.6 s; at the 60 s cap another node's gap is still
+        // open. If the cluster settled at 54.6 s, the window is [F, 54.6).
+        // As the stream does: the outage closes (T moves) before the
+        // success that closes it is recorded.
+        let mut w = FaultWindow::new(0, 5_000_000, 1);
+        w.record(0, 1_000_000, 1);
+        w.settle_moved(54_600_000);
+        w.record(0, 54_600_000, 1);
+        w.record(0, 59_000_000, 1);
+        let capped = w.close_capped(&["n1".into()]);
+        let (until, r) = capped.clone().resolve(Some(54_600_000));
+        assert_eq!((until, r.nodes[0].count), (54_600_000, 1));
+        let (until, r) = capped.resolve(None);
+        assert_eq!((until, r.nodes[0].count), (60_000_000, 3));
     }
 }

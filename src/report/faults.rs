@@ -6,18 +6,19 @@
 //! the run ends, every fault's numbers are computed from the finished
 //! outages (`settle.rs`), with the nodes expected to serve after it found by
 //! applying the faults in time order (`fault_effect.rs`).
+//!
+//! Memory is bounded (`limits.rs`): a few windows fill at once (opening one
+//! more cuts the oldest short, and says so), and beyond a number of faults
+//! per run the rest are counted, not analysed.
 
 use super::fault_effect::{action_arg, action_name, CutState};
-use super::fault_window::FaultWindow;
+use super::fault_window::{Closed, FaultWindow};
 use super::latency::LatencyReport;
+use super::limits;
 use super::outages::{Interval, OutageTracker};
 use super::settle::settle;
 use crate::event::fault_clock;
 use serde::Serialize;
-
-/// At most this many latency windows fill at once; opening one more cuts
-/// the oldest short (and says so), so memory stays bounded.
-pub const MAX_OPEN_WINDOWS: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaultReport {
@@ -74,18 +75,23 @@ struct Track {
     settle_at: u64,
     resolved: bool,
     window: Option<FaultWindow>,
-    /// The window once closed: its end and latency.
-    closed: Option<(u64, LatencyReport)>,
+    /// The window once closed.
+    closed: Option<Closed>,
     cut_short: bool,
 }
 
 pub struct Faults {
     steady_us: u64,
     names: Vec<String>,
+    /// The cut state after every fault seen, in time order.
     cut: CutState,
     tracks: Vec<Track>,
     /// Tracks whose window is still filling, oldest first.
     open: Vec<usize>,
+    max_open: usize,
+    max_faults: usize,
+    /// Faults beyond `max_faults`: counted, not analysed.
+    over_limit: u64,
 }
 
 /// What the finished analysis says of the faults.
@@ -93,24 +99,42 @@ pub struct FaultResults {
     pub reports: Vec<FaultReport>,
     /// Stamped after the run's end: not analysed.
     pub after_end: u64,
+    /// Beyond the report's limit of faults per run: not analysed.
+    pub over_limit: u64,
 }
 
 impl Faults {
     pub fn new(names: Vec<String>, steady_us: u64) -> Self {
+        let nodes = names.len().max(1);
         Faults {
             steady_us,
             cut: CutState::new(names.clone()),
+            max_open: limits::open_windows(nodes),
+            max_faults: limits::MAX_FAULT_NODES / nodes,
             names,
             tracks: Vec::new(),
             open: Vec::new(),
+            over_limit: 0,
         }
+    }
+
+    /// Counts a fault past the limit; true when it may be analysed.
+    fn within_limit(&mut self) -> bool {
+        if self.tracks.len() < self.max_faults {
+            return true;
+        }
+        self.over_limit += 1;
+        false
     }
 
     /// A fault that took effect, in time order.
     pub fn fault(&mut self, f: FaultEvent) {
+        if !self.within_limit() {
+            return;
+        }
         self.cut.apply(&f);
         let expected = self.cut.expected();
-        if self.open.len() >= MAX_OPEN_WINDOWS {
+        if self.open.len() >= self.max_open {
             let oldest = self.open.remove(0);
             self.cut_short(oldest, f.t_us);
         }
@@ -129,7 +153,12 @@ impl Faults {
 
     /// A fault that arrived more than the reorder window after events later
     /// than it: placed at its own time when the run ends, without a window.
+    /// The faults after it see it from now on (windows already open that it
+    /// would have changed are found and dropped at the end).
     pub fn late_fault(&mut self, f: FaultEvent, newest_us: u64) {
+        if !self.within_limit() {
+            return;
+        }
         self.tracks.push(Track {
             late_by_us: Some(newest_us.saturating_sub(f.t_us)),
             expected: Vec::new(),
@@ -140,14 +169,14 @@ impl Faults {
             cut_short: false,
             event: f,
         });
+        self.cut = cut_in_time_order(&self.names, &self.tracks);
     }
 
     fn cut_short(&mut self, track: usize, now_us: u64) {
         let names = &self.names;
         let t = &mut self.tracks[track];
         if let Some(w) = t.window.take() {
-            let (until, latency) = w.close(false, now_us, names);
-            t.closed = Some((until, latency));
+            t.closed = Some(w.cut_short(now_us, names));
             t.cut_short = true;
         }
     }
@@ -184,13 +213,13 @@ impl Faults {
             t.resolved = t.resolved
                 || (t_us >= sure && t.expected.iter().zip(last).all(|(&e, &l)| !e || l >= sure));
             let done = if t.resolved {
-                Some(true)
+                t.window.take().map(|w| w.close(true, t_us, names))
             } else if w.capped(t_us) {
-                Some(false)
+                t.window.take().map(|w| w.close_capped(names))
             } else {
                 None
             };
-            match done.and_then(|settled| t.window.take().map(|w| w.close(settled, t_us, names))) {
+            match done {
                 Some(closed) => {
                     t.closed = Some(closed);
                     false
@@ -214,18 +243,25 @@ impl Faults {
             cut.apply(&t.event);
             let expected = cut.expected();
             let numbers = settle(t.event.t_us, &expected, outages, self.steady_us, end_us);
+            let (stamp, mut note) = stamp(&t.event, t.late_by_us);
             let closed = match (t.closed, t.window) {
                 (Some(closed), _) => Some(closed),
                 (None, Some(w)) => Some(w.close(numbers.settle_at.is_some(), end_us, &self.names)),
                 (None, None) => None,
             };
-            let (stamp, mut note) = stamp(&t.event, t.late_by_us);
+            // A late fault before it changed who is expected to serve: the
+            // window followed the wrong nodes.
+            let closed = closed.filter(|_| t.late_by_us.is_some() || t.expected == expected);
+            if closed.is_none() && t.late_by_us.is_none() {
+                note = Some("latency not measured: a fault before it was placed late".into());
+            }
             if t.cut_short {
                 note = Some(format!(
-                    "latency window cut short: more than {MAX_OPEN_WINDOWS} faults were open at once"
+                    "latency window cut short: more than {} faults were measured at once",
+                    self.max_open
                 ));
             }
-            let (latency_until_us, latency) = match closed {
+            let (latency_until_us, latency) = match closed.map(|c| c.resolve(numbers.settle_at)) {
                 Some((until, latency)) => (Some(until), Some(latency)),
                 None => (None, None),
             };
@@ -247,8 +283,23 @@ impl Faults {
                 note,
             });
         }
-        FaultResults { reports, after_end }
+        FaultResults {
+            reports,
+            after_end,
+            over_limit: self.over_limit,
+        }
     }
+}
+
+/// The cut state after every fault of `tracks`, applied in time order.
+fn cut_in_time_order(names: &[String], tracks: &[Track]) -> CutState {
+    let mut order: Vec<&Track> = tracks.iter().collect();
+    order.sort_by_key(|t| (t.event.t_us, t.event.line));
+    let mut cut = CutState::new(names.to_vec());
+    for t in order {
+        cut.apply(&t.event);
+    }
+    cut
 }
 
 /// How far a fault's stamp can be trusted, and why not.

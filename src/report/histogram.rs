@@ -2,14 +2,20 @@
 //! 128 are exact; above, each power of two is split into 128 equal buckets,
 //! so a bucket spans at most 1/128 of its values. A quantile is reported as
 //! its bucket's midpoint (never above the exact maximum), so it is within
-//! 0.4% of the true value. Memory is fixed: at most 7,424 counters, however
-//! many values are recorded.
+//! 0.4% of the true value. Values from 2^32 µs (71 minutes) on share the top
+//! bucket, so memory is bounded: at most [`MAX_BYTES`] per histogram,
+//! however many values are recorded (the maximum stays exact).
 
 const SUB_BITS: u32 = 7;
 const SUB: u64 = 1 << SUB_BITS;
 
 /// Relative error bound of a reported quantile.
 pub const RELATIVE_ERROR: f64 = 0.5 / SUB as f64;
+
+/// Values at or above this share the top bucket.
+const TOP: u64 = 1 << 32;
+/// The most a histogram's counters take.
+pub const MAX_BYTES: usize = (SUB as usize + 26 * SUB as usize) * 8;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Histogram {
@@ -41,7 +47,7 @@ fn bucket(i: usize) -> (u64, u64) {
 
 impl Histogram {
     pub fn record(&mut self, v: u64) {
-        let i = index(v);
+        let i = index(v.min(TOP));
         if self.counts.len() <= i {
             self.counts.resize(i + 1, 0);
         }
@@ -112,7 +118,15 @@ mod tests {
             assert_eq!(index(low + width - 1), i);
             assert_eq!(bucket(i + 1).0, low + width);
         }
-        for v in [128u64, 1000, 12_345, 999_999, 3_000_000, 1 << 40, u64::MAX] {
+        for v in [
+            128u64,
+            1000,
+            12_345,
+            999_999,
+            3_000_000,
+            1 << 31,
+            (1 << 32) - 1,
+        ] {
             let mut h = Histogram::default();
             h.record(v);
             h.record(v / 2 + 1);
@@ -124,6 +138,16 @@ mod tests {
             let (low, width) = bucket(index(v));
             assert!(low <= v && v - low < width);
         }
+    }
+
+    #[test]
+    fn huge_values_share_the_top_bucket_and_memory_stays_bounded() {
+        let mut h = Histogram::default();
+        h.record(u64::MAX);
+        h.record(1 << 40);
+        assert!(h.counts.len() * 8 <= MAX_BYTES, "{}", h.counts.len());
+        assert_eq!(h.max(), u64::MAX);
+        assert_eq!(h.count(), 2);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! or refused with an error that names the line and the limit.
 
 /// Nodes in one start event.
-pub const MAX_NODES: usize = 1024;
+pub const MAX_NODES: usize = 256;
 /// Keys (nodes × connections) of one run: the consistency check keeps a
 /// small state per key.
 pub const MAX_KEYS: u64 = 4096;
@@ -17,6 +17,21 @@ pub const MAX_SPAN_US: u64 = 7 * 24 * 3600 * 1_000_000;
 pub const MAX_OUTAGES: usize = 1_000_000;
 /// Characters of an error message kept as a group's sample.
 pub const SAMPLE_CHARS: usize = 300;
+/// Memory for the latency windows of the faults being measured at once
+/// (two histograms per node each); at most 64 windows in any case.
+pub const WINDOW_BYTES: usize = 16 << 20;
+/// Faults analysed per run, times nodes (each keeps a latency figure per
+/// node); the faults beyond are counted and not analysed.
+pub const MAX_FAULT_NODES: usize = 200_000;
+/// Events the reorder buffer holds at once (about 80 bytes each, plus a
+/// failure's message): beyond, the oldest are released early.
+pub const REORDER_BYTES: usize = 24 << 20;
+
+/// How many latency windows may fill at once for `nodes` nodes.
+pub fn open_windows(nodes: usize) -> usize {
+    let per_window = 2 * nodes.max(1) * super::histogram::MAX_BYTES;
+    (WINDOW_BYTES / per_window).clamp(1, 64)
+}
 
 /// The table's bytes for `nodes` nodes up to second `second`.
 pub fn table_bytes(nodes: usize, second: u64) -> u64 {

@@ -345,6 +345,7 @@ impl RunAnalysis {
             faults: timeline.faults.reports,
             faults_ignored: a.faults_ignored,
             faults_after_end: timeline.faults.after_end,
+            faults_over_limit: timeline.faults.over_limit,
             anomalies: a.consistency.anomalies,
             anomalies_total: a.consistency.anomalies_total,
             late_writes: a.consistency.late_writes,

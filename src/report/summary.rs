@@ -50,6 +50,8 @@ pub struct RunSummary {
     pub faults_ignored: u64,
     /// Fault events stamped after the run's end: not analysed.
     pub faults_after_end: u64,
+    /// Fault events beyond the report's limit per run: not analysed.
+    pub faults_over_limit: u64,
     pub anomalies: Vec<Anomaly>,
     /// All anomalies found (only the first 1000 are listed).
     pub anomalies_total: u64,

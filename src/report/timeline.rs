@@ -24,6 +24,20 @@ pub struct Timed {
     pub what: What,
 }
 
+impl Timed {
+    /// About the bytes it holds, for the reorder buffer's budget.
+    fn weight(&self) -> usize {
+        let own = std::mem::size_of::<Timed>() + 32;
+        match &self.what {
+            What::Failure(e) => own + e.msg.len(),
+            What::Fault(f) => {
+                own + std::mem::size_of::<FaultEvent>() + f.action.len() + f.node.len()
+            }
+            What::Success(_) => own,
+        }
+    }
+}
+
 struct State {
     outages: OutageTracker,
     attribution: Attribution,
@@ -46,7 +60,7 @@ impl Timeline {
     pub fn new(names: &[String], gap_us: u64, steady_us: u64) -> Self {
         let nodes = names.len();
         Timeline {
-            reorder: Reorder::new(WINDOW_US),
+            reorder: Reorder::new(WINDOW_US, super::limits::REORDER_BYTES),
             state: State {
                 outages: OutageTracker::new(nodes, gap_us),
                 attribution: Attribution::new(gap_us),
@@ -75,12 +89,16 @@ impl Timeline {
                 node: event.node,
                 what: What::Fault(f),
             };
+            let weight = event.weight();
             return self
                 .reorder
-                .push(t_us, 0, event, false, &mut |t, e| state.handle(t, e));
+                .push(t_us, 0, event, weight, false, &mut |t, e| {
+                    state.handle(t, e)
+                });
         }
+        let weight = event.weight();
         self.reorder
-            .push(t_us, 1, event, true, &mut |t, e| state.handle(t, e))?;
+            .push(t_us, 1, event, weight, true, &mut |t, e| state.handle(t, e))?;
         if state.outages.overflowed {
             return Err(too_many_outages());
         }

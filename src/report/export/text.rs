@@ -153,6 +153,12 @@ fn faults(s: &RunSummary, o: &mut Vec<String>) {
             s.faults_after_end
         ));
     }
+    if s.faults_over_limit > 0 {
+        not_analysed.push(format!(
+            "{} beyond the report's limit per run",
+            s.faults_over_limit
+        ));
+    }
     if !not_analysed.is_empty() {
         o.push(format!(
             "  (faults not analysed: {})",
