@@ -371,17 +371,8 @@ fn a_corrupt_start_or_a_time_far_ahead_is_refused_within_bounded_memory() {
     ];
     for (i, (log, line, says)) in cases.iter().enumerate() {
         for extra in [&["--table"][..], &[][..]] {
-            let dir = common::mariadb::scratch_dir(&format!("corrupt-{i}"));
-            let path = dir.join("log.jsonl");
-            std::fs::write(&path, log).unwrap();
             // 300 MB of address space: a table of gigabytes would abort.
-            let out = std::process::Command::new("bash")
-                .args(["-c", "ulimit -v 300000; exec \"$@\"", "_"])
-                .arg(env!("CARGO_BIN_EXE_perseus-report"))
-                .args(extra)
-                .arg(&path)
-                .output()
-                .expect("run");
+            let out = bounded(&format!("corrupt-{i}"), log.as_bytes(), extra);
             let err = text(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "{says}: {err}");
             assert!(
