@@ -166,6 +166,51 @@ fn medians_spreads_and_verdicts_by_scenario() {
 }
 
 #[test]
+fn repetitions_not_run_are_judged_by_why() {
+    let dir = scratch_dir("leaderboard-not-run");
+    let suite = write(&dir, "s.json", SUITE.as_bytes());
+    let not_run = write(
+        &dir,
+        "not-run.tsv",
+        b"never-ran\t1\tunsupported\tthis kernel has no sch_netem\nkill\t2\tunhealthy\tn2: wsrep_local_state_comment is Joining\n",
+    );
+    let mut args = vec![
+        "--leaderboard",
+        "--json",
+        "--suite",
+        &suite,
+        "--not-run",
+        &not_run,
+    ];
+    let logs = logs(&dir);
+    args.extend(logs.iter().map(String::as_str));
+    let doc: Value = serde_json::from_slice(&report(&args, b"").stdout).expect("json");
+    let scenarios = doc["leaderboard"]["scenarios"]
+        .as_array()
+        .expect("scenarios");
+    let never = &scenarios[2];
+    assert_eq!(never["verdict"]["result"], "skipped");
+    assert_eq!(
+        never["verdict"]["failed"][0],
+        "this kernel has no sch_netem"
+    );
+    let kill = &scenarios[1];
+    assert_eq!(kill["not_run"][0]["kind"], "unhealthy");
+    assert!(kill["verdict"]["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "repetition 2 was not measured: n2: wsrep_local_state_comment is Joining"));
+    let bad = write(&dir, "bad.tsv", b"kill\ttwo\tunhealthy\tx\n");
+    let out = report(
+        &["--leaderboard", "--suite", &suite, "--not-run", &bad, "-"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("bad.tsv:1: expected SCENARIO, REP, KIND"));
+}
+
+#[test]
 fn without_a_suite_every_label_is_a_scenario_and_nothing_is_judged() {
     let dir = scratch_dir("leaderboard-plain");
     let logs = logs(&dir);

@@ -54,7 +54,7 @@ fn open(name: &str) -> Result<Box<dyn Read>, Fatal> {
 }
 
 fn run(config: &Config, out: &mut dyn Write) -> i32 {
-    let mut exporter = export::exporter(config.format, config.suite.clone());
+    let mut exporter = export::exporter(config.format, config.board.clone());
     let mut too_long = Vec::new();
     let mut write_error = None;
     let mut warn = |w: String| eprintln!("perseus-report: {w}");

@@ -1,6 +1,8 @@
 //! perseus-report's command line: options → a checked Config, or a message.
 
-use super::export::{leaderboard::Style, Format};
+use super::export::leaderboard::{Input, Style};
+use super::export::Format;
+use super::leaderboard::parse_not_run;
 use super::options::Options;
 use crate::duration;
 use crate::suite::{self, Suite};
@@ -12,8 +14,8 @@ pub struct Config {
     pub skip_bad: bool,
     /// Log files; `-` is standard input.
     pub logs: Vec<String>,
-    /// `--suite FILE`: scenarios and limits for the leaderboard.
-    pub suite: Option<Suite>,
+    /// `--suite FILE` and `--not-run FILE`: for the leaderboard.
+    pub board: Input,
 }
 
 pub enum Parsed {
@@ -41,6 +43,12 @@ fn getopts() -> getopts::Options {
         "",
         "suite",
         "judge the leaderboard against this suite's limits",
+        "FILE",
+    );
+    o.optopt(
+        "",
+        "not-run",
+        "with --suite: the repetitions the suite runner could not measure",
         "FILE",
     );
     o.optopt(
@@ -131,6 +139,15 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         Some(file) => Some(load_suite(&file)?),
         None => None,
     };
+    let not_run = match m.opt_str("not-run") {
+        Some(_) if suite.is_none() => return Err("--not-run goes with --suite".into()),
+        Some(file) => {
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{file}: cannot read: {e}"))?;
+            parse_not_run(&file, &text)?
+        }
+        None => Vec::new(),
+    };
     if m.opt_present("errors") && matches!(format, Format::Json | Format::Markdown) {
         return Err(
             "--errors adds columns to the table, which --json and --markdown do not print".into(),
@@ -168,7 +185,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         options,
         max_downtime_us,
         skip_bad: m.opt_present("skip-bad"),
-        suite,
+        board: Input { suite, not_run },
         logs: m.free,
     }))
 }

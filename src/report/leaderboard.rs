@@ -66,9 +66,10 @@ pub struct FaultBoard {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
-    /// `pass`, `fail`, or `none` (the scenario has no limits).
+    /// `pass`, `fail`, `skipped` (this machine cannot inject its fault), or
+    /// `none` (the scenario has no limits).
     pub result: &'static str,
-    /// Each limit that failed, said in words.
+    /// Each limit that failed (or why it was skipped), said in words.
     pub failed: Vec<String>,
 }
 
@@ -79,6 +80,8 @@ pub struct ScenarioBoard {
     pub runs: Vec<String>,
     /// Repetitions the suite planned, when a suite was given.
     pub planned: Option<u32>,
+    /// Repetitions the suite runner could not measure, and why.
+    pub not_run: Vec<NotRun>,
     pub versions: Vec<String>,
     pub faults: Vec<FaultBoard>,
     pub anomalies: u64,
@@ -89,6 +92,45 @@ pub struct ScenarioBoard {
     /// Errors clients saw, by kind (`server:1047`, `timeout`), over all runs.
     pub errors: BTreeMap<String, u64>,
     pub verdict: Verdict,
+}
+
+/// A repetition that was not measured (`--not-run FILE`, which the suite
+/// runner writes).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotRun {
+    pub rep: u32,
+    /// `unhealthy`: the cluster was not ready; `unsupported`: this machine
+    /// cannot inject the fault (no sch_netem).
+    pub kind: String,
+    pub reason: String,
+}
+
+/// Reads the runner's record: `SCENARIO<TAB>REP<TAB>KIND<TAB>REASON` lines.
+pub fn parse_not_run(file: &str, text: &str) -> Result<Vec<(String, NotRun)>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = || {
+            format!(
+                "{file}:{}: expected SCENARIO, REP, KIND (unhealthy or unsupported) and REASON separated by tabs",
+                i + 1
+            )
+        };
+        let fields: Vec<&str> = line.splitn(4, '\t').collect();
+        let [scenario, rep, kind, reason] = fields[..] else {
+            return Err(bad());
+        };
+        let rep = rep.parse::<u32>().map_err(|_| bad())?;
+        if kind != "unhealthy" && kind != "unsupported" {
+            return Err(bad());
+        }
+        let kind = kind.to_string();
+        let reason = reason.to_string();
+        out.push((scenario.to_string(), NotRun { rep, kind, reason }));
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,6 +162,8 @@ struct RunEntry {
 pub struct Builder {
     /// By scenario, in the order first seen.
     scenarios: Vec<(String, Vec<RunEntry>)>,
+    /// Repetitions not measured, by scenario name (as in the suite).
+    pub not_run: Vec<(String, NotRun)>,
 }
 
 /// The scenario a run belongs to.
@@ -179,23 +223,28 @@ impl Builder {
                     .find(|sc| key == sc.name || key == format!("{}/{}", s.name, sc.name))
             })
         };
+        let not_run = |key: &str| -> Vec<NotRun> {
+            let name = key.rsplit('/').next().unwrap_or(key);
+            self.not_run
+                .iter()
+                .filter(|(s, _)| s == key || s == name)
+                .map(|(_, n)| n.clone())
+                .collect()
+        };
         for (key, runs) in &self.scenarios {
             let plan = planned(key);
-            scenarios.push(board(
-                key,
-                runs,
-                plan.map(|p| p.repeat),
-                plan.map(|p| &p.limits),
-            ));
+            let (repeat, limits) = (plan.map(|p| p.repeat), plan.map(|p| &p.limits));
+            scenarios.push(board(key, runs, repeat, not_run(key), limits));
         }
         if let Some(s) = suite {
             for sc in &s.scenarios {
                 let key = format!("{}/{}", s.name, sc.name);
-                if !scenarios
+                let known = scenarios
                     .iter()
-                    .any(|b| b.scenario == key || b.scenario == sc.name)
-                {
-                    scenarios.push(board(&key, &[], Some(sc.repeat), Some(&sc.limits)));
+                    .any(|b| b.scenario == key || b.scenario == sc.name);
+                if !known {
+                    let limits = Some(&sc.limits);
+                    scenarios.push(board(&key, &[], Some(sc.repeat), not_run(&key), limits));
                 }
             }
         }
@@ -210,6 +259,7 @@ fn board(
     key: &str,
     runs: &[RunEntry],
     planned: Option<u32>,
+    not_run: Vec<NotRun>,
     limits: Option<&Limits>,
 ) -> ScenarioBoard {
     let mut versions: Vec<String> = runs.iter().flat_map(|r| r.versions.clone()).collect();
@@ -224,6 +274,7 @@ fn board(
         scenario: key.to_string(),
         runs: runs.iter().map(|r| r.run.clone()).collect(),
         planned,
+        not_run,
         versions,
         faults,
         anomalies: runs.iter().map(|r| r.anomalies).sum(),
@@ -281,16 +332,27 @@ fn verdict(b: &ScenarioBoard, runs: &[RunEntry], limits: Option<&Limits>) -> Ver
             failed: Vec::new(),
         };
     };
-    let mut failed = Vec::new();
-    if runs.is_empty() {
-        failed.push("no run was measured".to_string());
+    let unsupported = b.not_run.iter().filter(|n| n.kind == "unsupported").count();
+    if runs.is_empty() && unsupported > 0 && unsupported == b.not_run.len() {
+        return Verdict {
+            result: "skipped",
+            failed: b.not_run.iter().map(|n| n.reason.clone()).take(1).collect(),
+        };
     }
-    if b.planned.is_some_and(|p| (runs.len() as u32) < p) && !runs.is_empty() {
+    let mut failed = Vec::new();
+    for n in &b.not_run {
         failed.push(format!(
-            "{} of {} runs measured (the others could not start on a healthy cluster)",
-            runs.len(),
-            b.planned.unwrap_or(0)
+            "repetition {} was not measured: {}",
+            n.rep, n.reason
         ));
+    }
+    let missing = b.planned.map_or(0, |p| {
+        p.saturating_sub((runs.len() + b.not_run.len()) as u32)
+    });
+    if runs.is_empty() && b.not_run.is_empty() {
+        failed.push("no run was measured".into());
+    } else if missing > 0 {
+        failed.push(format!("{missing} planned runs have no log"));
     }
     for r in runs {
         for (k, f) in r.faults.iter().enumerate() {

@@ -6,7 +6,7 @@
 use super::cells::{quoted, NEVER, NONE};
 use super::markdown::table;
 use super::Exporter;
-use crate::report::leaderboard::{Builder, FaultBoard, Leaderboard, ScenarioBoard, Spread};
+use crate::report::leaderboard::{Builder, FaultBoard, Leaderboard, NotRun, ScenarioBoard, Spread};
 use crate::report::run_analysis::Finished;
 use crate::suite::Suite;
 use serde::Serialize;
@@ -20,6 +20,14 @@ pub enum Style {
     Json,
 }
 
+/// What the leaderboard takes besides the runs: the suite (`--suite`) and
+/// the repetitions its runner could not measure (`--not-run`).
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub suite: Option<Suite>,
+    pub not_run: Vec<(String, NotRun)>,
+}
+
 /// Collects every run, prints the leaderboard at the end.
 pub struct LeaderboardExporter {
     pub style: Style,
@@ -29,11 +37,13 @@ pub struct LeaderboardExporter {
 }
 
 impl LeaderboardExporter {
-    pub fn new(style: Style, suite: Option<Suite>) -> Self {
+    pub fn new(style: Style, input: Input) -> Self {
+        let mut builder = Builder::default();
+        builder.not_run = input.not_run;
         LeaderboardExporter {
             style,
-            suite,
-            builder: Builder::default(),
+            suite: input.suite,
+            builder,
             failed: Vec::new(),
         }
     }
@@ -129,6 +139,7 @@ fn verdict(b: &ScenarioBoard) -> String {
     match b.verdict.result {
         "fail" => format!("FAIL: {}", quoted(&b.verdict.failed.join("; "))),
         "pass" => "pass".into(),
+        "skipped" => format!("skipped: {}", quoted(&b.verdict.failed.join("; "))),
         _ => NONE.into(),
     }
 }

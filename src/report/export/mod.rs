@@ -36,13 +36,14 @@ pub enum Format {
     Leaderboard(leaderboard::Style),
 }
 
-/// The exporter of a format; `suite` gives the leaderboard its scenarios and limits.
-pub fn exporter(format: Format, suite: Option<crate::suite::Suite>) -> Box<dyn Exporter> {
+/// The exporter of a format; `board` is what the leaderboard needs besides
+/// the runs.
+pub fn exporter(format: Format, board: leaderboard::Input) -> Box<dyn Exporter> {
     match format {
         Format::Text => Box::new(text::Text),
         Format::Table => Box::new(table::Table),
         Format::Json => Box::<json::Json>::default(),
         Format::Markdown => Box::<markdown::Markdown>::default(),
-        Format::Leaderboard(style) => Box::new(leaderboard::LeaderboardExporter::new(style, suite)),
+        Format::Leaderboard(style) => Box::new(leaderboard::LeaderboardExporter::new(style, board)),
     }
 }
