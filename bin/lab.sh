@@ -40,6 +40,8 @@ source "$PERSEUS_ROOT/bin/lib/lab-node.sh"
 source "$PERSEUS_ROOT/bin/lib/lab-ready.sh"
 # shellcheck source=bin/lib/lab-experiment.sh
 source "$PERSEUS_ROOT/bin/lib/lab-experiment.sh"
+# shellcheck source=bin/lib/lab-suite.sh
+source "$PERSEUS_ROOT/bin/lib/lab-suite.sh"
 lab_engines_check
 
 usage() {
@@ -67,9 +69,16 @@ usage: $(basename "$0") COMMAND [ARGS]   (as root)
                                           perseus with an isolation (or kill and
                                           start) of the target, report, heal the
                                           target and wait until ready again
+  suite [FILE|NAME] [--repeat N] [--results DIR] [--ready-timeout S]
+                                          every scenario of a suite (default
+                                          etc/suites/standard.json), repeated,
+                                          archived in results/SUITE-DATE/, then
+                                          the leaderboard; exit 1 when a limit
+                                          is exceeded (docs/suites.md)
 
 Environment: PERSEUS_LAB_DIR (state, default .lab), PERSEUS_LAB_NAME (prefix,
-default perseus), PERSEUS_LAB_SUBNET (default 10.213.0.0/24); for tidb also
+default perseus), PERSEUS_LAB_SUBNET (default 10.213.0.0/24),
+PERSEUS_RESULTS_DIR (where suites keep their results, default results); for tidb also
 TIDB_BIN_DIR (binaries from bin/get-tidb.sh).
 USAGE
 }
@@ -97,5 +106,6 @@ case "$command" in
         lab_start_node "$1" "$wait"
         ;;
     experiment) lab_experiment "$@" ;;
+    suite) lab_suite "$@" ;;
     *) die "unknown command '$command' (see --help)" ;;
 esac

@@ -18,6 +18,9 @@ lab_spawn() {
     PERSEUS_LAB_DIR="$LAB_DIR" setsid ip netns exec "$(lab_ns "$node")" "$@" \
         </dev/null >>"$(lab_logfile "$node" "$comp")" 2>&1 9>&- &
     printf '%s\n' "$!" >"$(lab_pidfile "$node" "$comp")"
+    # Not this shell's job: a kill of the server later (by a fault command,
+    # another lab.sh) is no news to print here.
+    disown "$!"
 }
 
 # lab_pid NODE COMPONENT: the recorded PID, if that process still runs and

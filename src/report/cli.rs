@@ -174,7 +174,8 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     if max_downtime_us.is_some() {
         options.table_only = false;
     }
-    if m.free.is_empty() {
+    // A suite's leaderboard may have no run at all to show (none could start).
+    if m.free.is_empty() && !(m.opt_present("leaderboard") && m.opt_present("suite")) {
         return Err("no LOG given (a file, or - for standard input; see --help)".into());
     }
     if m.free.iter().filter(|l| *l == "-").count() > 1 {
