@@ -5,13 +5,19 @@ use super::options::Options;
 use crate::duration;
 
 pub struct Config {
-    pub format: Format,
+    /// What goes to standard output; None when only `--html` was asked for.
+    pub format: Option<Format>,
+    /// `--html FILE`: the page is written there.
+    pub html: Option<String>,
     pub options: Options,
     pub max_downtime_us: Option<u64>,
     pub skip_bad: bool,
     /// Log files; `-` is standard input.
     pub logs: Vec<String>,
 }
+
+/// The charts' default time resolution: 100 ms.
+pub const DEFAULT_BUCKET_US: u64 = 100_000;
 
 pub enum Parsed {
     Run(Config),
@@ -28,6 +34,18 @@ fn getopts() -> getopts::Options {
     );
     o.optflag("", "json", "print only a machine-readable summary");
     o.optflag("", "markdown", "print only the summary as Markdown tables");
+    o.optopt(
+        "",
+        "html",
+        "write a self-contained HTML page with charts to FILE (stdout keeps the other output, if one is asked for)",
+        "FILE",
+    );
+    o.optopt(
+        "",
+        "bucket",
+        "with --html: the charts' time resolution (default 100ms)",
+        "DUR",
+    );
     o.optflag("", "errors", "add the per-node error columns to the table");
     o.optopt(
         "",
@@ -86,21 +104,42 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     .into_iter()
     .filter(|(name, _)| m.opt_present(name))
     .collect();
+    let html = m.opt_str("html");
     let format = match chosen.as_slice() {
-        [] => Format::Text,
-        [(_, f)] => *f,
+        [] if html.is_some() => None,
+        [] => Some(Format::Text),
+        [(_, f)] => Some(*f),
         _ => return Err("--table, --json and --markdown exclude each other".into()),
     };
-    if m.opt_present("errors") && matches!(format, Format::Json | Format::Markdown) {
+    if m.opt_present("errors") && !matches!(format, Some(Format::Text | Format::Table)) {
         return Err(
-            "--errors adds columns to the table, which --json and --markdown do not print".into(),
+            "--errors adds columns to the table, which --json, --markdown and --html alone do not print".into(),
         );
     }
     let mut options = Options {
         error_columns: m.opt_present("errors"),
-        table_only: format == Format::Table,
+        table_only: format == Some(Format::Table) && html.is_none(),
         ..Options::default()
     };
+    if let Some(file) = &html {
+        if file.is_empty() || file == "-" {
+            return Err("--html needs a file name: the page is written there".into());
+        }
+        options.bucket_us = Some(DEFAULT_BUCKET_US);
+    }
+    if let Some(bucket) = m.opt_str("bucket") {
+        if html.is_none() {
+            return Err(
+                "--bucket sets the resolution of the HTML page's charts: give --html FILE too"
+                    .into(),
+            );
+        }
+        let us = micros(&bucket, "bucket")?;
+        if us < 1_000 {
+            return Err("--bucket must be at least 1ms".into());
+        }
+        options.bucket_us = Some(us);
+    }
     if let Some(gap) = m.opt_str("gap") {
         options.gap_us = micros(&gap, "gap")?;
         if options.gap_us < 1_000 {
@@ -125,6 +164,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     }
     Ok(Parsed::Run(Config {
         format,
+        html,
         options,
         max_downtime_us,
         skip_bad: m.opt_present("skip-bad"),

@@ -9,6 +9,7 @@ use super::faults::FaultEvent;
 use super::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
 use super::options::Options;
 use super::reorder::WINDOW_US;
+use super::series::{Series, SeriesReport};
 use super::summary::RunSummary;
 use super::table_scan::Counted;
 use super::timeline::{Timed, Timeline, What};
@@ -21,6 +22,8 @@ pub struct Finished {
     pub tally: Tally,
     pub end_us: u64,
     pub summary: Option<RunSummary>,
+    /// The run over time, when `Options::bucket_us` asked for it.
+    pub series: Option<SeriesReport>,
     /// Said on stderr whatever the output format.
     pub warnings: Vec<String>,
 }
@@ -51,6 +54,7 @@ struct Analyses {
     errors: ErrorGroups,
     versions: BTreeSet<String>,
     faults_ignored: u64,
+    series: Option<Series>,
 }
 
 pub struct RunAnalysis {
@@ -79,6 +83,7 @@ impl RunAnalysis {
             errors: ErrorGroups::default(),
             versions: BTreeSet::new(),
             faults_ignored: 0,
+            series: options.bucket_us.map(|b| Series::new(names.len(), b)),
         });
         RunAnalysis {
             start: start.clone(),
@@ -196,9 +201,15 @@ impl RunAnalysis {
             }
         }
         let what = if op.is_success() {
+            if let Some(series) = a.series.as_mut() {
+                series.success(node, op.t_us, op.lat_us);
+            }
             What::Success(op.lat_us)
         } else if let Some(err) = &op.err {
             a.errors.add(err.kind, err.code, &err.msg);
+            if let Some(series) = a.series.as_mut() {
+                series.failure(node, op.t_us, op.lat_us, err.kind);
+            }
             What::Failure(ErrorSample::of(err))
         } else {
             return Ok(());
@@ -279,7 +290,9 @@ impl RunAnalysis {
         let end_us = self.stop.as_ref().map_or(self.max_op_us, |s| s.t_us);
         let warnings = self.hole_warnings();
         let stop = self.stop.clone();
+        let mut series = None;
         let summary = self.analyses.map(|a| {
+            series = a.series.map(|s| s.finish(end_us, &self.names));
             let timeline = a.timeline.finish(end_us, &self.names);
             let (in_flight, faults_in_flight) = stop
                 .as_ref()
@@ -321,6 +334,7 @@ impl RunAnalysis {
             tally: self.tally,
             end_us,
             summary,
+            series,
             warnings,
         }
     }
