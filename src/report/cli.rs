@@ -32,6 +32,11 @@ fn getopts() -> getopts::Options {
         "table",
         "print only the per-second table, as perseus printed it",
     );
+    o.optflag(
+        "",
+        "text",
+        "print the table and the summary (the default; with --html, which alone prints nothing)",
+    );
     o.optflag("", "json", "print only a machine-readable summary");
     o.optflag("", "markdown", "print only the summary as Markdown tables");
     o.optopt(
@@ -97,6 +102,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         )));
     }
     let chosen: Vec<(&str, Format)> = [
+        ("text", Format::Text),
         ("table", Format::Table),
         ("json", Format::Json),
         ("markdown", Format::Markdown),
@@ -109,7 +115,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         [] if html.is_some() => None,
         [] => Some(Format::Text),
         [(_, f)] => Some(*f),
-        _ => return Err("--table, --json and --markdown exclude each other".into()),
+        _ => return Err("--text, --table, --json and --markdown exclude each other".into()),
     };
     if m.opt_present("errors") && !matches!(format, Some(Format::Text | Format::Table)) {
         return Err(

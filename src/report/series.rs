@@ -72,11 +72,15 @@ impl Budget {
     fn push(&mut self, p: Point) {
         self.seen += 1;
         if let Some(points) = &mut self.points {
-            if points.len() < self.limit {
-                points.push(p);
-            } else {
+            if points.len() == self.limit {
                 self.points = None;
+                return;
             }
+            // Grow by doubling, but never past the budget.
+            if points.len() == points.capacity() {
+                points.reserve_exact(points.len().clamp(1024, self.limit - points.len()));
+            }
+            points.push(p);
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Latency over time, on a log scale: each successful write as a dot in its
 //! node's colour and each failed operation as a cross in its error kind's
 //! colour (at the time it failed, at the time it took to fail). Past the
-//! point budget (`limits.rs`) the writes are drawn as per-bucket p50, p99
-//! and max lines of the whole cluster instead; failed operations past
-//! theirs are left to the errors chart.
+//! point budget (`limits.rs`) the writes are drawn per bucket instead, for
+//! the whole cluster: p50 and p99 as lines, the max as a dot (a max jumps
+//! from bucket to bucket, and a line joining the jumps would fill the
+//! plot); failed operations past their budget are left to the errors chart.
 
 use super::fault_layer::{self, Mark};
 use super::palette::{self, legend, Swatch};
@@ -16,11 +17,12 @@ use std::fmt::Write;
 
 const PLOT: f64 = 240.0;
 
-/// The quantile lines: name, quantile (None: the max), colour, dashes.
+/// The per-bucket figures, drawn in this order: name, quantile (None: the
+/// max), colour.
 const QUANTILES: [(&str, Option<f64>, &str); 3] = [
-    ("p50", Some(0.5), "#444444"),
+    ("max", None, "#999999"),
     ("p99", Some(0.99), "#000000"),
-    ("max", None, "#aaaaaa"),
+    ("p50", Some(0.5), "#1f9e89"),
 ];
 
 fn quantile(series: &SeriesReport, b: usize, q: Option<f64>) -> Option<u64> {
@@ -72,18 +74,25 @@ fn dots(series: &SeriesReport, points: &[Point], frame: &Frame, scale: &Scale) -
     out
 }
 
-/// The cluster's per-bucket quantiles as step lines.
+/// The cluster's per-bucket quantiles: step lines, and the max as dots.
 fn quantile_lines(series: &SeriesReport, frame: &Frame, scale: &Scale) -> String {
     let mut out = String::new();
     for (name, q, colour) in QUANTILES {
-        let d = svg::steps((0..series.buckets()).map(|b| {
+        let buckets = (0..series.buckets()).map(|b| {
             let (from, to) = series.span(b);
             let y = quantile(series, b, q).map(|v| scale.y(frame, v as f64));
             (frame.x(from), frame.x(to), y)
-        }));
+        });
+        let (class, d) = match q {
+            Some(_) => ("series quantile", svg::steps(buckets)),
+            None => (
+                "points max",
+                svg::dots(buckets.filter_map(|(x0, x1, y)| Some(((x0 + x1) / 2.0, y?)))),
+            ),
+        };
         let _ = write!(
             out,
-            "<path class=\"series quantile\" data-series=\"{name}\" stroke=\"{colour}\" d=\"{d}\"/>"
+            "<path class=\"{class}\" data-series=\"{name}\" stroke=\"{colour}\" d=\"{d}\"/>"
         );
     }
     out
@@ -126,12 +135,13 @@ pub fn chart(series: &SeriesReport, marks: &[Mark]) -> Chart {
         }
         None => {
             body.push_str(&quantile_lines(series, &frame, &scale));
-            for (name, _, colour) in QUANTILES {
-                items.push((
-                    colour,
-                    Swatch::Line,
-                    format!("{name} of the cluster's writes"),
-                ));
+            for (name, q, colour) in QUANTILES {
+                let swatch = if q.is_some() {
+                    Swatch::Line
+                } else {
+                    Swatch::Dot
+                };
+                items.push((colour, swatch, format!("{name} of the cluster's writes")));
             }
             format!(
                 "{} successful writes, more than can be drawn one by one: their p50, p99 and max per {}",

@@ -85,7 +85,17 @@ impl Scale {
                     .map(|i| f64::from(i) * step)
                     .collect()
             }
-            Scale::Log { lo, hi } => (lo..=hi).map(|e| 10f64.powi(e)).collect(),
+            // A scale of one or two decades also gets 2 and 5 times each.
+            Scale::Log { lo, hi } => (lo..=hi)
+                .flat_map(|e| {
+                    let between: &[f64] = if hi - lo <= 2 && e < hi {
+                        &[1.0, 2.0, 5.0]
+                    } else {
+                        &[1.0]
+                    };
+                    between.iter().map(move |m| m * 10f64.powi(e))
+                })
+                .collect(),
         }
     }
 }
