@@ -63,7 +63,10 @@ struct Budget {
 impl Budget {
     fn new(limit: usize) -> Self {
         Budget {
-            points: Some(Vec::new()),
+            // The whole budget at once: the system lends pages as they are
+            // written, and a vector that grew by doubling would hold its old
+            // and new buffers at once, past the budget.
+            points: Some(Vec::with_capacity(limit)),
             limit,
             seen: 0,
         }
@@ -75,10 +78,6 @@ impl Budget {
             if points.len() == self.limit {
                 self.points = None;
                 return;
-            }
-            // Grow by doubling, but never past the budget.
-            if points.len() == points.capacity() {
-                points.reserve_exact(points.len().clamp(1024, self.limit - points.len()));
             }
             points.push(p);
         }

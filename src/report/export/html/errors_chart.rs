@@ -8,7 +8,7 @@ use super::Chart;
 use crate::report::series::{SeriesReport, KINDS};
 use std::fmt::Write;
 
-const PLOT: f64 = 140.0;
+const PLOT: f64 = 150.0;
 
 fn rate(series: &SeriesReport, b: usize, k: usize) -> f64 {
     let (from, to) = series.span(b);
@@ -24,7 +24,7 @@ pub fn chart(series: &SeriesReport, marks: &[Mark]) -> Chart {
         .flat_map(|b| seen.iter().map(move |&k| rate(series, b, k)))
         .fold(0.0, f64::max);
     let scale = Scale::linear(max);
-    let mut body = svg::value_axis(&frame, &scale, "failed operations per second");
+    let mut body = svg::value_axis(&frame, &scale, "failed ops per second");
     body.push_str(&svg::time_axis(&frame, frame.bottom(), frame.bottom()));
     body.push_str(&fault_layer::layer(marks, &frame, frame.bottom()));
     let mut items = Vec::new();
