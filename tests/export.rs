@@ -120,6 +120,8 @@ fn json_is_pinned() {
 
 #[test]
 fn html_is_pinned() {
-    let page = common::mariadb::scratch_dir("export-html").join("report.html");
+    let dir = common::mariadb::scratch_dir("export-html");
+    let page = dir.join("report.html");
     check("report.html", &["--html", page.to_str().expect("utf8")]);
+    let _ = std::fs::remove_dir_all(dir);
 }

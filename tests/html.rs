@@ -57,7 +57,15 @@ fn load(page: &Path) -> String {
     loaded.dom
 }
 
-/// The text between `from` (after it) and the next `to`, at or after `at`.
+/// A test passed: its scratch directory goes (a failing one keeps it, page
+/// and screenshot, to look at).
+fn clean(page: &Path) {
+    if let Some(dir) = page.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// The text between `from` (after it) and the next `to`.
 fn between<'a>(text: &'a str, from: &str, to: &str) -> &'a str {
     let start = text.find(from).unwrap_or_else(|| panic!("no {from}")) + from.len();
     let len = text[start..].find(to).unwrap_or_else(|| panic!("no {to}"));
@@ -254,6 +262,7 @@ fn the_isolation_is_drawn_where_the_log_has_it() {
         "n1's colour: {} pixels",
         picture.near[1]
     );
+    clean(&page);
 }
 
 #[test]
@@ -270,6 +279,7 @@ fn a_run_without_faults_on_one_node() {
     assert!(stays(&n1, 150 * MS, 1_950 * MS, 20.0), "{n1:?}");
     let png = browser::screenshot(&page);
     assert!(browser::look(&png, &[]).colours > 20);
+    clean(&page);
 }
 
 #[test]
@@ -292,6 +302,7 @@ fn a_run_of_one_second_with_a_kill_that_is_never_undone() {
     assert!(stays(&n2, 360 * MS, 990 * MS, 0.0), "{n2:?}");
     assert!(stays(&n2, 60 * MS, 290 * MS, 100.0), "{n2:?}");
     assert!(dom.contains("per 50ms"));
+    clean(&page);
 }
 
 #[test]
@@ -331,6 +342,7 @@ fn several_runs_each_with_its_section_and_a_link_and_markup_from_the_log_stays_t
         dom.contains("&lt;img src=\"x.png\"&gt; &amp; co (r1)"),
         "and reads as written"
     );
+    clean(&page);
 }
 
 #[test]
@@ -345,6 +357,7 @@ fn the_console_check_sees_what_a_page_tries_to_load() {
     let loaded = browser::load(&page);
     assert_eq!(loaded.console.len(), 1, "{:?}", loaded.console);
     assert!(loaded.console[0].contains("Content Security Policy"));
+    clean(&page);
     assert_eq!(
         console_messages("[1:1:0101/000000.1:INFO:CONSOLE:1] \"x\", source: y (1)\nother"),
         ["[1:1:0101/000000.1:INFO:CONSOLE:1] \"x\", source: y (1)"]
@@ -436,6 +449,7 @@ fn a_ten_minute_run_makes_a_page_of_a_few_mb() {
         before.iter().all(|v| (850.0..=1000.0).contains(v)),
         "{before:?}"
     );
+    clean(&page);
 }
 
 #[test]
@@ -472,4 +486,5 @@ fn command_line_errors_say_what_and_leave_no_page() {
         0,
         "bad input leaves no page, not even a partial one"
     );
+    clean(&page);
 }

@@ -92,7 +92,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         .parse(args)
         .map_err(|e| format!("{e} (see perseus-report --help)"))?;
     if m.opt_present("help") {
-        let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency. Exit status: 0 fine, 1 --max-downtime exceeded, 2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
+        let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency; --html FILE also writes a page of charts. Exit status: 0 fine,\n1 --max-downtime exceeded, 2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
         return Ok(Parsed::Info(opts.usage(brief)));
     }
     if m.opt_present("version") {

@@ -3,6 +3,7 @@
 //! error, or anything the page's Content-Security-Policy blocked), and a
 //! screenshot checked with python3-pil. bin/check.sh installs both.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -23,7 +24,8 @@ fn chromium() -> &'static str {
     path
 }
 
-/// Runs chromium on the page with a fresh profile; ends it after 90 s.
+/// Runs chromium on the page with a fresh profile, in a process group of
+/// its own; ends that group (chromium and its helpers) after 90 s.
 fn run(page: &Path, extra: &[&str]) -> Output {
     let profile = page.with_extension(format!("profile-{}", extra.len()));
     let _ = std::fs::remove_dir_all(&profile);
@@ -48,6 +50,7 @@ fn run(page: &Path, extra: &[&str]) -> Output {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .expect("start chromium");
     let pid = child.id();
@@ -59,7 +62,9 @@ fn run(page: &Path, extra: &[&str]) -> Output {
                 return;
             }
         }
-        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        let _ = Command::new("kill")
+            .args(["-9", "--", &format!("-{pid}")])
+            .status();
     });
     let out = child.wait_with_output().expect("wait for chromium");
     let _ = watchdog.join();

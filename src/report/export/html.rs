@@ -8,7 +8,8 @@
 //! The page is built from parts that other sections can join:
 //! [`run_section`] renders one run under the anchor [`anchor`] gives it, and
 //! [`page`] wraps sections that go on top (a leaderboard linking to the
-//! runs) and the runs' sections.
+//! runs) and the runs' sections. The exporter keeps every run's summary and
+//! link, so a section on top can be rendered from them in `end`.
 
 mod errors_chart;
 mod fault_layer;
@@ -157,7 +158,8 @@ pub fn page(top: &[String], links: &[RunLink], sections: &[String]) -> String {
 #[derive(Default)]
 pub struct Html {
     sections: Vec<String>,
-    links: Vec<RunLink>,
+    /// Each run's anchor and name, in the order of the runs.
+    pub links: Vec<RunLink>,
     anchors: BTreeSet<String>,
     /// The runs' summaries, for sections on top that compare them.
     pub summaries: Vec<RunSummary>,
