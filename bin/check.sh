@@ -2,7 +2,8 @@
 # The whole test suite, on a fresh Debian machine as root: installs what the
 # tests need (MariaDB, Galera, iptables, jq, shellcheck...), then checks
 # formatting, lints, shell scripts, and runs every test (unit, integration
-# against real MariaDB servers, the namespace lab end to end).
+# against real MariaDB servers, the namespace lab end to end, the HTML
+# report in headless chromium).
 #
 #   bin/check.sh            everything
 #   bin/check.sh TESTNAME   only `cargo test TESTNAME` after the static checks
@@ -15,6 +16,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
 cd "$PERSEUS_ROOT"
 ensure_packages mariadb-server mariadb-client galera-4 rsync jq shellcheck iptables iproute2 socat \
     procps psmisc time curl ca-certificates
+# The HTML report's tests read the page in a real browser (headless) and
+# check its screenshot with Python's imaging library; a font draws its text.
+ensure_packages chromium python3-pil fonts-dejavu-core
 ensure_cargo
 
 say "cargo fmt --check"

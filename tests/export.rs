@@ -3,7 +3,8 @@
 //! never does, one stamped by hand, an anomaly, a late-landing write,
 //! operations in flight at the stop. A change to any format shows here as a
 //! diff against tests/fixtures/export/; after checking it, rewrite the
-//! fixtures with `PERSEUS_BLESS=1 cargo test --test export`.
+//! fixtures with `PERSEUS_BLESS=1 cargo test --test export`. The HTML page
+//! is pinned too; tests/html.rs has a browser read it.
 
 mod common;
 
@@ -70,11 +71,19 @@ fn check(name: &str, args: &[&str]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let got = match args.iter().position(|a| *a == "--html") {
+        Some(i) => std::fs::read_to_string(args[i + 1]).expect("the page"),
+        None => String::from_utf8(out.stdout).expect("utf8"),
+    };
+    pin(name, got);
+}
+
+/// Compares with the fixture.
+fn pin(name: &str, mut got: String) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/export")
         .join(name);
-    let mut got = String::from_utf8(out.stdout).expect("utf8");
-    if name.ends_with(".json") {
+    if name.ends_with(".json") || name.ends_with(".html") {
         // The version is the crate's; the rest is pinned.
         got = got.replace(env!("CARGO_PKG_VERSION"), "VERSION");
     }
@@ -107,4 +116,12 @@ fn markdown_is_pinned() {
 #[test]
 fn json_is_pinned() {
     check("report.json", &["--json"]);
+}
+
+#[test]
+fn html_is_pinned() {
+    let dir = common::mariadb::scratch_dir("export-html");
+    let page = dir.join("report.html");
+    check("report.html", &["--html", page.to_str().expect("utf8")]);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -121,6 +121,8 @@ fn mutated_logs_give_a_result_or_a_clean_error() {
         let settings = Options {
             table_only: round % 5 == 0,
             error_columns: round % 3 == 0,
+            // The run over time, drawn as the HTML page's section.
+            bucket_us: (round % 4 == 1).then_some(100_000),
             ..Options::default()
         };
         let mut tables = 0usize;
@@ -129,7 +131,13 @@ fn mutated_logs_give_a_result_or_a_clean_error() {
             &input[..],
             settings,
             round % 2 == 0,
-            |f| tables += f.table().len(),
+            |f| {
+                tables += f.table().len();
+                if f.series.is_some() {
+                    let page = perseus::report::export::html::run_section(&f, "run-fuzz");
+                    assert!(page.ends_with("</section>"));
+                }
+            },
             &mut |w| assert!(w.starts_with("fuzz.jsonl"), "{w}"),
         );
         match result {

@@ -1,8 +1,11 @@
-//! perseus-report's main: read each log, hand finished runs to the exporter,
-//! check `--max-downtime`. Exit 0, 1 (downtime over the limit), 2 (bad input).
+//! perseus-report's main: read each log, hand finished runs to the exporter
+//! of standard output and to the HTML page's, check `--max-downtime`.
+//! Exit 0, 1 (downtime over the limit), 2 (bad input, or the page could not
+//! be written).
 
 use super::cli::{self, Config, Parsed};
-use super::export::{self, cells::ms};
+use super::export::{self, cells::ms, html::Html, Exporter};
+use super::output_file::OutputFile;
 use super::reader::Fatal;
 use super::run_analysis::Finished;
 use std::fs::File;
@@ -53,8 +56,56 @@ fn open(name: &str) -> Result<Box<dyn Read>, Fatal> {
         })
 }
 
+/// The HTML page and the file it goes to.
+struct Page {
+    html: Html,
+    file: OutputFile,
+    error: Option<io::Error>,
+}
+
+impl Page {
+    fn create(path: &Option<String>) -> Result<Option<Page>, String> {
+        let Some(path) = path else {
+            return Ok(None);
+        };
+        Ok(Some(Page {
+            html: Html::default(),
+            file: OutputFile::create(path)?,
+            error: None,
+        }))
+    }
+
+    fn run(&mut self, finished: &Finished) {
+        if self.error.is_none() {
+            self.error = self.html.run(self.file.writer(), finished).err();
+        }
+    }
+
+    /// Writes the page and puts it in place; a message when it failed.
+    fn finish(mut self) -> Result<(), String> {
+        let path = self.file.path().display().to_string();
+        let done = match self.error.take() {
+            Some(e) => Err(e),
+            None => self
+                .html
+                .end(self.file.writer())
+                .and_then(|()| self.file.commit()),
+        };
+        done.map_err(|e| format!("cannot write {path}: {e}"))
+    }
+}
+
 fn run(config: &Config, out: &mut dyn Write) -> i32 {
-    let mut exporter = export::exporter(config.format, config.board.clone());
+    let mut exporter = config
+        .format
+        .map(|format| export::exporter(format, config.board.clone()));
+    let mut page = match Page::create(&config.html) {
+        Ok(page) => page,
+        Err(e) => {
+            eprintln!("perseus-report: --html: {e}");
+            return 2;
+        }
+    };
     let mut too_long = Vec::new();
     let mut write_error = None;
     let mut warn = |w: String| eprintln!("perseus-report: {w}");
@@ -68,8 +119,11 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
             }
             too_long.extend(over_limit(&finished, config.max_downtime_us));
             // After an output error keep reading: --max-downtime still needs every run.
-            if write_error.is_none() {
+            if let (None, Some(exporter)) = (&write_error, exporter.as_mut()) {
                 write_error = exporter.run(out, &finished).err();
+            }
+            if let Some(page) = page.as_mut() {
+                page.run(&finished);
             }
         };
         let read = open(name).and_then(|input| {
@@ -87,12 +141,19 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
             return 2;
         }
     }
-    if write_error.is_none() {
+    if let (None, Some(exporter)) = (&write_error, exporter.as_mut()) {
         write_error = exporter.end(out).err();
     }
-    too_long.extend(exporter.failures());
+    let page_error = page.and_then(|p| p.finish().err());
+    if let Some(exporter) = exporter.as_ref() {
+        too_long.extend(exporter.failures());
+    }
     for message in &too_long {
         eprintln!("perseus-report: {message}");
+    }
+    if let Some(e) = page_error {
+        eprintln!("perseus-report: {e}");
+        return 2;
     }
     if !too_long.is_empty() {
         1

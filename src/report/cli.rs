@@ -8,7 +8,10 @@ use crate::duration;
 use crate::suite::{self, Suite};
 
 pub struct Config {
-    pub format: Format,
+    /// What goes to standard output; None when only `--html` was asked for.
+    pub format: Option<Format>,
+    /// `--html FILE`: the page is written there.
+    pub html: Option<String>,
     pub options: Options,
     pub max_downtime_us: Option<u64>,
     pub skip_bad: bool,
@@ -17,6 +20,9 @@ pub struct Config {
     /// `--suite FILE` and `--not-run FILE`: for the leaderboard.
     pub board: Input,
 }
+
+/// The charts' default time resolution: 100 ms.
+pub const DEFAULT_BUCKET_US: u64 = 100_000;
 
 pub enum Parsed {
     Run(Config),
@@ -31,8 +37,25 @@ fn getopts() -> getopts::Options {
         "table",
         "print only the per-second table, as perseus printed it",
     );
+    o.optflag(
+        "",
+        "text",
+        "print the table and the summary (the default; with --html, which alone prints nothing)",
+    );
     o.optflag("", "json", "print only a machine-readable summary");
     o.optflag("", "markdown", "print only the summary as Markdown tables");
+    o.optopt(
+        "",
+        "html",
+        "write a self-contained HTML page with charts to FILE (stdout keeps the other output, if one is asked for)",
+        "FILE",
+    );
+    o.optopt(
+        "",
+        "bucket",
+        "with --html: the charts' time resolution (default 100ms)",
+        "DUR",
+    );
     o.optflag("", "errors", "add the per-node error columns to the table");
     o.optflag(
         "",
@@ -97,7 +120,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         .parse(args)
         .map_err(|e| format!("{e} (see perseus-report --help)"))?;
     if m.opt_present("help") {
-        let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency. Exit status: 0 fine, 1 a limit exceeded (--max-downtime, a suite's limits),\n2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
+        let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency; --html FILE also writes a page of charts; --leaderboard compares runs\nby scenario. Exit status: 0 fine, 1 a limit exceeded (--max-downtime, a\nsuite's limits), 2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
         return Ok(Parsed::Info(opts.usage(brief)));
     }
     if m.opt_present("version") {
@@ -110,6 +133,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         return load_suite(&file).map(|s| Parsed::Info(plan(&s)));
     }
     let chosen: Vec<(&str, Format)> = [
+        ("text", Format::Text),
         ("table", Format::Table),
         ("json", Format::Json),
         ("markdown", Format::Markdown),
@@ -117,18 +141,20 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     .into_iter()
     .filter(|(name, _)| m.opt_present(name))
     .collect();
+    let html = m.opt_str("html");
     let mut format = match chosen.as_slice() {
-        [] => Format::Text,
-        [(_, f)] => *f,
-        _ => return Err("--table, --json and --markdown exclude each other".into()),
+        [] if html.is_some() && !m.opt_present("leaderboard") => None,
+        [] => Some(Format::Text),
+        [(_, f)] => Some(*f),
+        _ => return Err("--text, --table, --json and --markdown exclude each other".into()),
     };
     if m.opt_present("leaderboard") {
-        format = Format::Leaderboard(match format {
-            Format::Json => Style::Json,
-            Format::Markdown => Style::Markdown,
-            Format::Text => Style::Text,
+        format = Some(Format::Leaderboard(match format {
+            Some(Format::Json) => Style::Json,
+            Some(Format::Markdown) => Style::Markdown,
+            Some(Format::Text) | None => Style::Text,
             _ => return Err("--leaderboard and --table exclude each other".into()),
-        });
+        }));
     }
     let suite = match m.opt_str("suite") {
         Some(_) if !m.opt_present("leaderboard") => {
@@ -148,16 +174,35 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         }
         None => Vec::new(),
     };
-    if m.opt_present("errors") && matches!(format, Format::Json | Format::Markdown) {
+    if m.opt_present("errors") && !matches!(format, Some(Format::Text | Format::Table)) {
         return Err(
-            "--errors adds columns to the table, which --json and --markdown do not print".into(),
+            "--errors adds columns to the table, which --json, --markdown and --html alone do not print".into(),
         );
     }
     let mut options = Options {
         error_columns: m.opt_present("errors"),
-        table_only: format == Format::Table,
+        table_only: format == Some(Format::Table) && html.is_none(),
         ..Options::default()
     };
+    if let Some(file) = &html {
+        if file.is_empty() || file == "-" {
+            return Err("--html needs a file name: the page is written there".into());
+        }
+        options.bucket_us = Some(DEFAULT_BUCKET_US);
+    }
+    if let Some(bucket) = m.opt_str("bucket") {
+        if html.is_none() {
+            return Err(
+                "--bucket sets the resolution of the HTML page's charts: give --html FILE too"
+                    .into(),
+            );
+        }
+        let us = micros(&bucket, "bucket")?;
+        if us < 1_000 {
+            return Err("--bucket must be at least 1ms".into());
+        }
+        options.bucket_us = Some(us);
+    }
     if let Some(gap) = m.opt_str("gap") {
         options.gap_us = micros(&gap, "gap")?;
         if options.gap_us < 1_000 {
@@ -183,6 +228,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     }
     Ok(Parsed::Run(Config {
         format,
+        html,
         options,
         max_downtime_us,
         skip_bad: m.opt_present("skip-bad"),

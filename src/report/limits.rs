@@ -32,6 +32,18 @@ pub fn open_windows(nodes: usize) -> usize {
     let per_window = 2 * nodes.max(1) * super::histogram::MAX_BYTES;
     (WINDOW_BYTES / per_window).clamp(1, 64)
 }
+/// The run over time (`series.rs`, for `--html`): successful writes kept
+/// as points (16 bytes each); past this the page draws quantiles instead.
+pub const SUCCESS_POINTS: usize = 200_000;
+/// Failed operations kept as points; past this only their rate is drawn.
+pub const FAILURE_POINTS: usize = 50_000;
+/// Per-node counters over all of a run's buckets (4 bytes each).
+pub const SERIES_COUNTERS: usize = 1 << 20;
+/// Buckets of a run, whatever its nodes (each also holds a latency
+/// histogram of at most 2 KB, usually a few hundred bytes); past this,
+/// pairs merge and the bucket doubles. More buckets than a page has pixels
+/// across would show nothing more.
+pub const SERIES_BUCKETS: usize = 4096;
 
 /// The table's bytes for `nodes` nodes up to second `second`.
 pub fn table_bytes(nodes: usize, second: u64) -> u64 {

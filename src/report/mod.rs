@@ -8,8 +8,11 @@
 //! buffer (`reorder.rs`) the time-ordered ones (`timeline.rs`: `outages.rs`,
 //! `attribution.rs`, `faults.rs` with `fault_effect.rs`, `fault_window.rs`
 //! and `settle.rs`, `latency.rs` over `histogram.rs`) → a summary
-//! (`summary.rs`) → an exporter (`export/`). `app.rs` and `cli.rs` are the
-//! command; `limits.rs` bounds memory on any input.
+//! (`summary.rs`) → an exporter (`export/`). For the HTML page, the run
+//! over time is kept too, in log order (`series.rs` over `log_bins.rs`),
+//! and `fault_periods.rs` pairs each fault with the one that undoes it. `app.rs` and `cli.rs` are the
+//! command (`output_file.rs`: the page's file, put in place when complete);
+//! `limits.rs` bounds memory on any input.
 
 pub mod app;
 pub mod attribution;
@@ -19,18 +22,22 @@ pub mod consistency;
 pub mod errors;
 pub mod export;
 pub mod fault_effect;
+pub mod fault_periods;
 pub mod fault_window;
 pub mod faults;
 pub mod histogram;
 pub mod latency;
 pub mod leaderboard;
 pub mod limits;
+pub mod log_bins;
 pub mod options;
 pub mod outages;
+pub mod output_file;
 pub mod reader;
 pub mod reorder;
 pub mod run_analysis;
 pub mod runs;
+pub mod series;
 pub mod settle;
 pub mod summary;
 pub mod table_scan;

@@ -10,6 +10,9 @@ pub struct Options {
     pub error_columns: bool,
     /// Only the table is wanted: skip every other analysis.
     pub table_only: bool,
+    /// Keep the run over time in buckets this long (`series.rs`), for the
+    /// HTML page; None: not wanted, not computed.
+    pub bucket_us: Option<u64>,
 }
 
 impl Default for Options {
@@ -19,6 +22,7 @@ impl Default for Options {
             steady_us: 5_000_000,
             error_columns: false,
             table_only: false,
+            bucket_us: None,
         }
     }
 }

@@ -10,6 +10,7 @@ use super::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
 use super::options::Options;
 use super::reader::Refusal;
 use super::reorder::WINDOW_US;
+use super::series::{Series, SeriesReport};
 use super::summary::RunSummary;
 use super::table_scan::Counted;
 use super::timeline::{Timed, Timeline, What};
@@ -22,6 +23,8 @@ pub struct Finished {
     pub tally: Tally,
     pub end_us: u64,
     pub summary: Option<RunSummary>,
+    /// The run over time, when `Options::bucket_us` asked for it.
+    pub series: Option<SeriesReport>,
     /// Said on stderr whatever the output format.
     pub warnings: Vec<String>,
 }
@@ -59,6 +62,7 @@ struct Analyses {
     errors: ErrorGroups,
     versions: BTreeSet<String>,
     faults_ignored: u64,
+    series: Option<Series>,
 }
 
 pub struct RunAnalysis {
@@ -87,6 +91,7 @@ impl RunAnalysis {
             errors: ErrorGroups::default(),
             versions: BTreeSet::new(),
             faults_ignored: 0,
+            series: options.bucket_us.map(|b| Series::new(names.len(), b)),
         });
         RunAnalysis {
             start: start.clone(),
@@ -215,9 +220,15 @@ impl RunAnalysis {
             }
         }
         let what = if op.is_success() {
+            if let Some(series) = a.series.as_mut() {
+                series.success(node, op.t_us, op.lat_us);
+            }
             What::Success(op.lat_us)
         } else if let Some(err) = &op.err {
             a.errors.add(err.kind, err.code, &err.msg);
+            if let Some(series) = a.series.as_mut() {
+                series.failure(node, op.t_us, op.lat_us, err.kind);
+            }
             What::Failure(ErrorSample::of(err))
         } else {
             return Ok(());
@@ -304,14 +315,19 @@ impl RunAnalysis {
     pub fn finish(mut self) -> Result<Finished, String> {
         let end_us = self.stop.as_ref().map_or(self.max_op_us, |s| s.t_us);
         let warnings = self.hole_warnings();
+        let mut series = None;
         let summary = match self.analyses.take() {
-            Some(a) => Some(self.summary(a, end_us, warnings.clone())?),
+            Some(mut a) => {
+                series = a.series.take().map(|s| s.finish(end_us, &self.names));
+                Some(self.summary(a, end_us, warnings.clone())?)
+            }
             None => None,
         };
         Ok(Finished {
             tally: self.tally,
             end_us,
             summary,
+            series,
             warnings,
         })
     }

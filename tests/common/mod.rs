@@ -1,6 +1,7 @@
 //! Shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod log;
 pub mod mariadb;
 pub mod perseus;

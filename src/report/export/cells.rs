@@ -55,6 +55,19 @@ pub fn numbers(f: &FaultReport) -> Numbers {
     }
 }
 
+/// A fault's three numbers as cells, or three [`NONE`] when there is no
+/// such fault (a comparison row's columns).
+pub fn three(f: Option<&FaultReport>) -> [String; 3] {
+    match f.map(numbers) {
+        None => [NONE.into(), NONE.into(), NONE.into()],
+        Some(Numbers {
+            downtime,
+            partial,
+            settle,
+        }) => [downtime, partial, settle],
+    }
+}
+
 /// One fault: when, what, on which node, its numbers, and what to know of
 /// its stamp or window.
 pub struct FaultCells {
@@ -85,6 +98,21 @@ pub fn fault(f: &FaultReport) -> FaultCells {
         numbers: numbers(f),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
+}
+
+/// A fault as a table row: at, action, node, downtime, partial downtime,
+/// settle, note ([`NONE`] when there is none).
+pub fn fault_row(f: &FaultReport) -> Vec<String> {
+    let c = fault(f);
+    vec![
+        c.at,
+        c.action,
+        c.node,
+        c.numbers.downtime,
+        c.numbers.partial,
+        c.numbers.settle,
+        c.note.unwrap_or_else(|| NONE.into()),
+    ]
 }
 
 /// One outage: whose, from, to, how long, the errors seen.

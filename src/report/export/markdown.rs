@@ -3,9 +3,8 @@
 //! first fault that cuts a node off, then the same three after the first
 //! that brings one back), then each run's outages, faults and latency.
 
-use super::cells::{self, Numbers};
+use super::cells;
 use super::Exporter;
-use crate::report::faults::FaultReport;
 use crate::report::run_analysis::Finished;
 use crate::report::summary::RunSummary;
 use std::io::{self, Write};
@@ -32,17 +31,6 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('<', "&lt;")
 }
 
-fn three(f: Option<&FaultReport>) -> [String; 3] {
-    match f.map(cells::numbers) {
-        None => [cells::NONE.into(), cells::NONE.into(), cells::NONE.into()],
-        Some(Numbers {
-            downtime,
-            partial,
-            settle,
-        }) => [downtime, partial, settle],
-    }
-}
-
 fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
@@ -66,8 +54,8 @@ pub fn render(runs: &[RunSummary]) -> String {
                 cell(&cells::run_name(s)),
                 cell(&cells::quoted(&s.version())),
             ];
-            r.extend(three(cut));
-            r.extend(three(repair));
+            r.extend(cells::three(cut));
+            r.extend(cells::three(repair));
             r
         })
         .collect();
@@ -119,18 +107,7 @@ fn details(s: &RunSummary) -> String {
     let faults = s
         .faults
         .iter()
-        .map(|f| {
-            let c = cells::fault(f);
-            vec![
-                c.at,
-                cell(&c.action),
-                cell(&c.node),
-                c.numbers.downtime,
-                c.numbers.partial,
-                c.numbers.settle,
-                cell(c.note.as_deref().unwrap_or(cells::NONE)),
-            ]
-        })
+        .map(|f| cells::fault_row(f).iter().map(|c| cell(c)).collect())
         .collect();
     md.push('\n');
     md.push_str(&table(

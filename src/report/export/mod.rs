@@ -2,9 +2,11 @@
 //! exporter as soon as it ends, and the exporter is told when all have.
 //! `cells.rs` renders each fact once (numbers, fault and outage rows, the
 //! words for "no value"); the formats arrange those cells. Each format's
-//! output is pinned byte for byte by tests/export.rs.
+//! output is pinned byte for byte by tests/export.rs. `html.rs` writes the
+//! page of `--html FILE`, beside whichever of the others goes to stdout.
 
 pub mod cells;
+pub mod html;
 pub mod json;
 pub mod leaderboard;
 pub mod markdown;

@@ -1,0 +1,174 @@
+//! The faults on a chart: each period shaded from the fault to its undo
+//! (or to the run's end), each instant a dashed line, every one labelled
+//! with its action and node in a band above the plot. Labels that would
+//! overlap go to the next row of the band.
+
+use super::palette::fault_class;
+use super::svg::{n, Frame};
+use crate::report::export::cells;
+use crate::report::fault_periods::{shapes, Shape};
+use crate::report::faults::FaultReport;
+use crate::text::html;
+use std::fmt::Write;
+
+/// Rows of labels at most; more faults than fit overlap in the last row.
+const MAX_ROWS: usize = 4;
+/// A label row's height.
+pub const ROW: f64 = 14.0;
+/// An estimate of a label character's width (11-unit text).
+const CHAR: f64 = 6.3;
+
+/// One fault as the charts draw it.
+pub struct Mark {
+    pub from_us: u64,
+    /// The period's end; None for an instant.
+    pub to_us: Option<u64>,
+    /// Not undone before the run's end.
+    pub open: bool,
+    /// `isolate n1` (escaped for HTML).
+    pub label: String,
+    /// What the tooltip says (escaped for HTML).
+    pub title: String,
+    pub class: &'static str,
+    /// The action and node (escaped for HTML), for the page's readers and tests.
+    pub action: String,
+    pub node: String,
+    /// The label's row in the band.
+    pub row: usize,
+}
+
+fn name(f: &FaultReport) -> String {
+    let c = cells::fault(f);
+    format!("{} {}", c.action, c.node)
+}
+
+/// The marks of a run's faults, their labels placed in rows.
+pub fn marks(faults: &[FaultReport], end_us: u64) -> Vec<Mark> {
+    let mut marks: Vec<Mark> = shapes(faults)
+        .into_iter()
+        .zip(faults)
+        .map(|(shape, f)| {
+            let c = cells::fault(f);
+            let (to_us, open, until) = match shape {
+                Shape::Instant => (None, false, String::new()),
+                Shape::Period { undone_by: Some(u) } => {
+                    let undo = &faults[u];
+                    let until = format!(" until {} at {} s", name(undo), cells::secs(undo.t_us));
+                    (Some(undo.t_us.min(end_us)), false, until)
+                }
+                Shape::Period { undone_by: None } => (
+                    Some(end_us),
+                    true,
+                    " until the run's end (not undone)".to_string(),
+                ),
+            };
+            let title = format!(
+                "{} at {} s{until}: downtime {} ms, partial downtime {} ms, settle {}",
+                name(f),
+                c.at,
+                c.numbers.downtime,
+                c.numbers.partial,
+                match f.settle_us {
+                    Some(_) => format!("{} ms", c.numbers.settle),
+                    None => c.numbers.settle,
+                }
+            );
+            Mark {
+                from_us: f.t_us,
+                to_us,
+                open,
+                label: html(&name(f)).into_owned(),
+                title: html(&title).into_owned(),
+                class: fault_class(&f.action),
+                action: html(&f.action).into_owned(),
+                node: html(&c.node).into_owned(),
+                row: 0,
+            }
+        })
+        .collect();
+    place(&mut marks, end_us);
+    marks
+}
+
+/// Puts each label in the first row where it does not overlap the one
+/// before it.
+fn place(marks: &mut [Mark], end_us: u64) {
+    let frame = Frame {
+        top: 0.0,
+        height: 0.0,
+        end_us,
+    };
+    let mut reach = [f64::MIN; MAX_ROWS];
+    for m in marks.iter_mut() {
+        let x = frame.x(m.from_us) + 3.0;
+        let row = reach.iter().position(|&r| r <= x).unwrap_or(MAX_ROWS - 1);
+        reach[row] = x + m.label.chars().count() as f64 * CHAR + 8.0;
+        m.row = row;
+    }
+}
+
+/// The label band's height for these marks.
+fn band(marks: &[Mark]) -> f64 {
+    let rows = marks.iter().map(|m| m.row + 1).max().unwrap_or(0);
+    6.0 + rows as f64 * ROW
+}
+
+/// A plot's frame, under the label band these marks need.
+pub fn frame(marks: &[Mark], height: f64, end_us: u64) -> Frame {
+    Frame {
+        top: band(marks),
+        height,
+        end_us,
+    }
+}
+
+/// The marks over a chart: shading from the plot's top to `bottom`, labels
+/// in the band above the plot.
+pub fn layer(marks: &[Mark], frame: &Frame, bottom: f64) -> String {
+    let mut out = String::from("<g class=\"faults\">");
+    for m in marks {
+        let x = frame.x(m.from_us);
+        let label_y = 4.0 + (m.row as f64 + 1.0) * ROW - 3.0;
+        let _ = write!(
+            out,
+            "<g class=\"fault {}\" data-action=\"{}\" data-node=\"{}\" data-from-us=\"{}\"",
+            m.class, m.action, m.node, m.from_us
+        );
+        match m.to_us {
+            Some(to) => {
+                let _ = write!(
+                    out,
+                    " data-to-us=\"{to}\"{}><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
+                    if m.open { " data-open=\"true\"" } else { "" },
+                    m.title,
+                    n(x),
+                    n(frame.top),
+                    n((frame.x(to) - x).max(1.0)),
+                    n(bottom - frame.top)
+                );
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "><title>{}</title><line x1=\"{x}\" x2=\"{x}\" y1=\"{}\" y2=\"{}\"/>",
+                    m.title,
+                    n(frame.top),
+                    n(bottom),
+                    x = n(x)
+                );
+            }
+        }
+        let _ = write!(
+            out,
+            "<line class=\"tick\" x1=\"{x}\" x2=\"{x}\" y1=\"{}\" y2=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text></g>",
+            n(label_y + 3.0),
+            n(frame.top),
+            n(x + 3.0),
+            n(label_y),
+            m.label,
+            x = n(x)
+        );
+    }
+    out.push_str("</g>");
+    out
+}

@@ -1,0 +1,132 @@
+//! Throughput over time: successful writes per second in each bucket, for
+//! the cluster and for each node, with the faults shaded and, under the
+//! plot, one lane per node (and one for the cluster) with its outages as
+//! bars.
+
+use super::fault_layer::{self, Mark};
+use super::palette::{self, legend, Swatch};
+use super::svg::{self, n, Frame, Scale, LEFT, PLOT_WIDTH};
+use super::Chart;
+use crate::report::export::cells;
+use crate::report::series::SeriesReport;
+use crate::report::summary::RunSummary;
+use crate::text::html;
+use std::fmt::Write;
+
+const PLOT: f64 = 220.0;
+const LANE: f64 = 14.0;
+
+/// Writes per second of `node` (None: the cluster) in each bucket.
+fn rates(series: &SeriesReport, node: Option<usize>) -> impl Iterator<Item = f64> + '_ {
+    (0..series.buckets()).map(move |b| {
+        let count: u64 = match node {
+            Some(i) => u64::from(series.successes(b, i)),
+            None => (0..series.nodes.len())
+                .map(|i| u64::from(series.successes(b, i)))
+                .sum(),
+        };
+        let (from, to) = series.span(b);
+        count as f64 * 1e6 / (to - from) as f64
+    })
+}
+
+fn line(series: &SeriesReport, frame: &Frame, scale: &Scale, node: Option<usize>) -> String {
+    let spans = (0..series.buckets()).map(|b| series.span(b));
+    let d = svg::steps(
+        rates(series, node)
+            .zip(spans)
+            .map(|(rate, (from, to))| (frame.x(from), frame.x(to), Some(scale.y(frame, rate)))),
+    );
+    let (name, colour, class) = match node {
+        Some(i) => (
+            html(&series.nodes[i]).into_owned(),
+            palette::node(i),
+            "series node",
+        ),
+        None => ("cluster".to_string(), palette::CLUSTER, "series cluster"),
+    };
+    format!("<path class=\"{class}\" data-series=\"{name}\" stroke=\"{colour}\" d=\"{d}\"/>")
+}
+
+/// The outage lanes under the plot, from `top`.
+fn lanes(s: &RunSummary, frame: &Frame, top: f64) -> String {
+    let mut out = String::from("<g class=\"outages\">");
+    let names: Vec<Option<&str>> = s
+        .nodes
+        .iter()
+        .map(|n| Some(n.as_str()))
+        .chain([None])
+        .collect();
+    for (i, who) in names.iter().enumerate() {
+        let y = top + i as f64 * LANE;
+        let (label, colour) = match who {
+            Some(name) => (html(&cells::quoted(name)).into_owned(), palette::node(i)),
+            None => (cells::CLUSTER.to_lowercase(), palette::CLUSTER),
+        };
+        let _ = write!(
+            out,
+            "<g class=\"lane\" data-node=\"{label}\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{label}</text><line class=\"lane-base\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>",
+            n(LEFT - 5.0),
+            n(y + LANE / 2.0 + 3.5),
+            n(LEFT),
+            n(LEFT + PLOT_WIDTH),
+            n(y + LANE / 2.0),
+            n(y + LANE / 2.0)
+        );
+        for o in s.outages.iter().filter(|o| o.node.as_deref() == *who) {
+            let c = cells::outage(o);
+            let x = frame.x(o.start_us);
+            let _ = write!(
+                out,
+                "<rect class=\"outage\" data-from-us=\"{}\" data-to-us=\"{}\" fill=\"{colour}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{} down {} – {} s ({} ms); errors: {}</title></rect>",
+                o.start_us,
+                o.end_us,
+                n(x),
+                n(y + 2.0),
+                n((frame.x(o.end_us) - x).max(1.0)),
+                n(LANE - 4.0),
+                html(&c.who),
+                c.from,
+                c.to,
+                c.ms,
+                html(&c.errors)
+            );
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</g>");
+    out
+}
+
+pub fn chart(s: &RunSummary, series: &SeriesReport, marks: &[Mark]) -> Chart {
+    let frame = fault_layer::frame(marks, PLOT, series.end_us);
+    let max = rates(series, None).fold(0.0, f64::max);
+    let scale = Scale::linear(max);
+    let lanes_top = frame.bottom() + 8.0;
+    let lanes_bottom = lanes_top + (s.nodes.len() + 1) as f64 * LANE;
+    let mut body = svg::value_axis(&frame, &scale, "successful writes per second");
+    body.push_str(&svg::time_axis(&frame, frame.bottom(), lanes_bottom));
+    body.push_str(&fault_layer::layer(marks, &frame, lanes_bottom));
+    body.push_str(&line(series, &frame, &scale, None));
+    for i in 0..series.nodes.len() {
+        body.push_str(&line(series, &frame, &scale, Some(i)));
+    }
+    body.push_str(&lanes(s, &frame, lanes_top));
+    let mut items = vec![(palette::CLUSTER, Swatch::Line, "cluster".to_string())];
+    for (i, name) in series.nodes.iter().enumerate() {
+        items.push((palette::node(i), Swatch::Line, cells::quoted(name)));
+    }
+    Chart {
+        name: "throughput",
+        caption: format!(
+            "Throughput: successful writes per second, per {}; under it each node's outages (no success for more than {})",
+            super::duration(series.bucket_us),
+            super::duration(s.gap_us)
+        ),
+        frame,
+        scale,
+        height: lanes_bottom + svg::TIME_AXIS,
+        body,
+        legend: legend(&items),
+    }
+}
