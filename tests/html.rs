@@ -346,6 +346,59 @@ fn several_runs_each_with_its_section_and_a_link_and_markup_from_the_log_stays_t
 }
 
 #[test]
+fn a_leaderboard_on_top_links_each_scenario_to_its_runs() {
+    // Two repetitions of one scenario, labelled as a suite labels them.
+    let run = |label: &str, run: &str| {
+        String::from_utf8(isolation_log())
+            .expect("utf8")
+            .replacen("\"label\":null", &format!("\"label\":\"{label}\""), 1)
+            .replacen("\"run\":\"r1\"", &format!("\"run\":\"{run}\""), 1)
+    };
+    let log = format!("{}{}", run("s/isolate/1", "a"), run("s/isolate/2", "b"));
+    let dir = scratch_dir("html-board-suite");
+    let suite = dir.join("s.json");
+    std::fs::write(
+        &suite,
+        r#"{"name": "s", "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "1ms"}},
+            "scenarios": [{"name": "isolate", "faults": [{"at": 5, "action": "isolate", "target": "n1"}]}]}"#,
+    )
+    .expect("suite");
+    let suite = suite.to_str().expect("utf8").to_string();
+    let dir = scratch_dir("html-board");
+    let path = dir.join("board.html");
+    let args = [
+        "--leaderboard",
+        "--suite",
+        &suite,
+        "--html",
+        path.to_str().expect("utf8"),
+        "-",
+    ];
+    let out = report(&args, log.as_bytes());
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the limit fails: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = load(&path);
+    let board = between(
+        &dom,
+        "<section class=\"leaderboard\" id=\"leaderboard\">",
+        "</section>",
+    );
+    assert!(board.contains("Leaderboard: suite s"), "{board}");
+    assert!(board.contains("s/isolate"), "{board}");
+    assert!(
+        board.contains("<a href=\"#run-a\">1</a> <a href=\"#run-b\">2</a>"),
+        "{board}"
+    );
+    assert!(board.contains("class=\"verdict fail\""), "{board}");
+    assert!(dom.contains("<section class=\"run\" id=\"run-b\">"));
+    clean(&path);
+}
+
+#[test]
 fn the_console_check_sees_what_a_page_tries_to_load() {
     let dir = scratch_dir("html-console");
     let page = dir.join("bad.html");

@@ -122,6 +122,7 @@ fn the_smoke_suite_archives_every_run_and_judges_them() {
             "report.txt",
             "report.json",
             "report.md",
+            "report.html",
             "perseus.stderr",
             "table.txt",
             "readiness.jsonl",
@@ -142,6 +143,9 @@ fn the_smoke_suite_archives_every_run_and_judges_them() {
         assert_eq!(s["faults"].as_array().map(Vec::len), Some(2), "{s}");
         assert_eq!(s["lost_writes"], 0);
     }
+    let page = std::fs::read_to_string(dir.join("leaderboard.html")).unwrap();
+    assert!(page.contains("<section class=\"leaderboard\""));
+    assert_eq!(page.matches("<section class=\"run\"").count(), 2);
     assert!(std::fs::read_to_string(dir.join("leaderboard.md"))
         .unwrap()
         .contains("| smoke/isolate | 1/1 |"));

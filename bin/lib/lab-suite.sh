@@ -6,7 +6,7 @@
 # them, judged against the suite's limits. Needs the other bin/lib/lab-*.sh.
 
 # Files of a run's directory that the leaderboard and a reader look at.
-LAB_SUITE_REPORTS="report.txt report.json report.md"
+LAB_SUITE_REPORTS="report.txt report.html report.json report.md"
 
 # lab_suite_file ARG: a suite file's path; a bare name is one of etc/suites.
 lab_suite_file() {
@@ -130,7 +130,7 @@ lab_suite_measure() {
         "${faults[@]}" >"$dir/table.txt" 2>"$dir/perseus.stderr" || rc=$?
     ((rc == 0)) || say "suite: perseus exited with status $rc (its messages: $dir/perseus.stderr)"
     [[ -s "$dir/events.jsonl" ]] || return 1
-    "$REPORT_BIN" "$dir/events.jsonl" >"$dir/report.txt" || return 1
+    "$REPORT_BIN" --text --html "$dir/report.html" "$dir/events.jsonl" >"$dir/report.txt" || return 1
     "$REPORT_BIN" --json "$dir/events.jsonl" >"$dir/report.json" || return 1
     "$REPORT_BIN" --markdown "$dir/events.jsonl" >"$dir/report.md" || return 1
     for file in $LAB_SUITE_REPORTS; do
@@ -231,7 +231,8 @@ lab_suite_board() {
     "$REPORT_BIN" "${args[@]}" --markdown "${logs[@]}" >"$dir/leaderboard.md" 2>/dev/null || true
     "$REPORT_BIN" "${args[@]}" --json "${logs[@]}" >"$dir/leaderboard.json" 2>/dev/null || true
     printf '\n'
-    "$REPORT_BIN" "${args[@]}" "${logs[@]}" || rc=$?
+    "$REPORT_BIN" "${args[@]}" --html "$dir/leaderboard.html" "${logs[@]}" || rc=$?
+    printf 'page: %s\n' "$dir/leaderboard.html"
     printf 'results: %s\n' "$dir"
     return "$rc"
 }

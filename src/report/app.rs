@@ -4,7 +4,8 @@
 //! be written).
 
 use super::cli::{self, Config, Parsed};
-use super::export::{self, cells::ms, html::Html, Exporter};
+use super::export::leaderboard::Input;
+use super::export::{self, cells::ms, html::Html, Exporter, Format};
 use super::output_file::OutputFile;
 use super::reader::Fatal;
 use super::run_analysis::Finished;
@@ -64,12 +65,12 @@ struct Page {
 }
 
 impl Page {
-    fn create(path: &Option<String>) -> Result<Option<Page>, String> {
+    fn create(path: &Option<String>, board: Option<Input>) -> Result<Option<Page>, String> {
         let Some(path) = path else {
             return Ok(None);
         };
         Ok(Some(Page {
-            html: Html::default(),
+            html: board.map_or_else(Html::default, Html::with_leaderboard),
             file: OutputFile::create(path)?,
             error: None,
         }))
@@ -99,7 +100,8 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
     let mut exporter = config
         .format
         .map(|format| export::exporter(format, config.board.clone()));
-    let mut page = match Page::create(&config.html) {
+    let board = matches!(config.format, Some(Format::Leaderboard(_))).then(|| config.board.clone());
+    let mut page = match Page::create(&config.html, board) {
         Ok(page) => page,
         Err(e) => {
             eprintln!("perseus-report: --html: {e}");

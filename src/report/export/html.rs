@@ -7,10 +7,10 @@
 //!
 //! The page is built from parts that other sections can join:
 //! [`run_section`] renders one run under the anchor [`anchor`] gives it, and
-//! [`page`] wraps sections that go on top (a leaderboard linking to the
-//! runs) and the runs' sections. The exporter keeps every run's summary and
-//! link, so a section on top can be rendered from them in `end`.
+//! [`page`] wraps sections that go on top (the leaderboard, `board.rs`,
+//! linking to the runs) and the runs' sections.
 
+mod board;
 mod errors_chart;
 mod fault_layer;
 mod latency_chart;
@@ -20,9 +20,10 @@ mod tables;
 mod throughput;
 
 use super::cells;
+use super::leaderboard::Input;
 use super::Exporter;
+use crate::report::leaderboard::Builder;
 use crate::report::run_analysis::Finished;
-use crate::report::summary::RunSummary;
 use crate::text::html;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -125,6 +126,8 @@ pub fn run_section(finished: &Finished, anchor: &str) -> String {
 
 /// A link to a run's section, as the page's contents list it.
 pub struct RunLink {
+    /// The run's id.
+    pub run: String,
     pub anchor: String,
     /// Escaped.
     pub name: String,
@@ -161,11 +164,21 @@ pub struct Html {
     /// Each run's anchor and name, in the order of the runs.
     pub links: Vec<RunLink>,
     anchors: BTreeSet<String>,
-    /// The runs' summaries, for sections on top that compare them.
-    pub summaries: Vec<RunSummary>,
+    /// With `--leaderboard`: the runs compared, on top of the page.
+    board: Option<(Builder, Input)>,
 }
 
 impl Html {
+    /// A page with the leaderboard of its runs on top.
+    pub fn with_leaderboard(input: Input) -> Self {
+        let mut builder = Builder::default();
+        builder.not_run = input.not_run.clone();
+        Html {
+            board: Some((builder, input)),
+            ..Html::default()
+        }
+    }
+
     /// The run's anchor, made unique (the same log given twice).
     fn unique_anchor(&mut self, run: &str) -> String {
         let base = anchor(run);
@@ -188,14 +201,27 @@ impl Exporter for Html {
         let anchor = self.unique_anchor(&s.run);
         self.sections.push(run_section(finished, &anchor));
         self.links.push(RunLink {
+            run: s.run.clone(),
             anchor,
             name: html(&cells::run_name(s)).into_owned(),
         });
-        self.summaries.push(s.clone());
+        if let Some((builder, _)) = self.board.as_mut() {
+            builder.add(s);
+        }
         Ok(())
     }
 
     fn end(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        out.write_all(page(&[], &self.links, &self.sections).as_bytes())
+        let mut top = Vec::new();
+        if let Some((builder, input)) = self.board.take() {
+            let board = builder.finish(input.suite.as_ref());
+            let anchors = self
+                .links
+                .iter()
+                .map(|l| (l.run.clone(), l.anchor.clone()))
+                .collect();
+            top.push(board::section(&board, &anchors));
+        }
+        out.write_all(page(&top, &self.links, &self.sections).as_bytes())
     }
 }

@@ -107,7 +107,7 @@ fn runs(b: &ScenarioBoard) -> String {
     }
 }
 
-fn fault_name(f: &FaultBoard) -> String {
+pub(crate) fn fault_name(f: &FaultBoard) -> String {
     format!(
         "{} {} ({})",
         f.index,
@@ -133,6 +133,11 @@ fn errors(b: &ScenarioBoard) -> String {
         .map(|(k, n)| format!("{} ×{n}", quoted(k)))
         .collect();
     parts.join(", ")
+}
+
+/// The verdict in words, for text, Markdown and the page.
+pub(crate) fn verdict_words(b: &ScenarioBoard) -> String {
+    verdict(b)
 }
 
 fn verdict(b: &ScenarioBoard) -> String {

@@ -1,0 +1,70 @@
+//! The leaderboard as the page's top section: one row per scenario and
+//! fault, each number over the runs as `median [min–max]` (the same cells as
+//! the text and Markdown leaderboards), the verdict coloured, and each run
+//! linked to its section below.
+
+use crate::report::export::leaderboard as cells;
+use crate::report::leaderboard::Leaderboard;
+use crate::text::html;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The section; `anchors` maps a run id to its section's anchor.
+pub fn section(board: &Leaderboard, anchors: &BTreeMap<String, String>) -> String {
+    let title = match &board.suite {
+        Some(s) => format!("Leaderboard: suite {}", html(s)),
+        None => "Leaderboard".to_string(),
+    };
+    let mut out = format!(
+        "<section class=\"leaderboard\" id=\"leaderboard\"><h2>{title}</h2><p>Seconds: median [min–max] over the runs; never: did not settle.</p><table class=\"board\"><thead><tr><th>scenario</th><th>runs</th><th>database</th><th>fault</th><th class=\"num\">downtime</th><th class=\"num\">partial</th><th class=\"num\">settle</th><th class=\"num\">anomalies</th><th>verdict</th></tr></thead><tbody>"
+    );
+    for b in &board.scenarios {
+        let rows = b.faults.len().max(1);
+        let runs: Vec<String> = b
+            .runs
+            .iter()
+            .enumerate()
+            .map(|(i, run)| match anchors.get(run) {
+                Some(a) => format!("<a href=\"#{a}\">{}</a>", i + 1),
+                None => (i + 1).to_string(),
+            })
+            .collect();
+        let verdict_class = match b.verdict.result {
+            "fail" => "fail",
+            "pass" => "pass",
+            _ => "none",
+        };
+        let head = format!(
+            "<td rowspan=\"{rows}\">{}</td><td rowspan=\"{rows}\">{}</td><td rowspan=\"{rows}\">{}</td>",
+            html(&b.scenario),
+            runs.join(" "),
+            html(&b.versions.join(", "))
+        );
+        let tail = format!(
+            "<td rowspan=\"{rows}\" class=\"num\">{} ({} lost)</td><td rowspan=\"{rows}\" class=\"verdict {verdict_class}\">{}</td>",
+            b.anomalies,
+            b.lost_writes,
+            html(&cells::verdict_words(b))
+        );
+        if b.faults.is_empty() {
+            let _ = write!(
+                out,
+                "<tr>{head}<td>-</td><td></td><td></td><td></td>{tail}</tr>"
+            );
+        }
+        for (i, f) in b.faults.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<tr>{}<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>",
+                if i == 0 { head.as_str() } else { "" },
+                html(&cells::fault_name(f)),
+                html(&cells::spread(&f.downtime)),
+                html(&cells::spread(&f.partial_downtime)),
+                html(&cells::spread(&f.settle)),
+                if i == 0 { tail.as_str() } else { "" },
+            );
+        }
+    }
+    out.push_str("</tbody></table></section>");
+    out
+}
