@@ -46,13 +46,7 @@ lab_alive() { lab_pid "$1" "$2" >/dev/null; }
 
 # lab_tree PID: PID and its descendants (a server's helpers, such as the
 # rsync that Galera's state transfer starts), parents first.
-lab_tree() {
-    local child
-    printf '%s\n' "$1"
-    for child in $(pgrep -P "$1" || true); do
-        lab_tree "$child"
-    done
-}
+lab_tree() { proc_tree "$1"; }
 
 # lab_kill NODE COMPONENT: SIGKILL to the recorded process and its
 # descendants, then waits (up to 10 s) until it is gone.
