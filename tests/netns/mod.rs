@@ -1,6 +1,9 @@
 //! Helpers for the root-only tests that build network namespaces (isolation, lab).
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod lab;
+pub mod net;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
