@@ -10,7 +10,7 @@
 mod netns;
 
 use netns::lab::{cmd, host_rules, text, wait_for, Lab};
-use netns::{require_root, root};
+use netns::root;
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -280,15 +280,7 @@ fn experiment(lab: &Lab) {
 #[test]
 #[ignore = "needs root"]
 fn lab_galera_end_to_end() {
-    require_root("lab_galera_end_to_end");
-    let lab = Lab::new("pt", 100);
-    let rules_before = host_rules(&lab);
-    assert_eq!(
-        lab.leftovers(),
-        Vec::<String>::new(),
-        "a lab named {} exists already",
-        lab.name
-    );
+    let (lab, rules_before) = Lab::fresh("lab_galera_end_to_end", "pt", 100);
 
     subnet_in_use(&lab);
     half_built_down(&lab);

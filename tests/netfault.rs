@@ -11,7 +11,7 @@
 mod netns;
 
 use netns::net::{echo_server, in_netns, reaches, Net, TIMEOUT};
-use netns::{iptables_rules, ok, require_root, run};
+use netns::{iptables_rules, netem_here, ok, require_root, run};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::process::{Child, Command, Output};
@@ -339,23 +339,6 @@ fn delay(net: &Net, a: usize) {
         assert!(err.contains(&plan), "the refusal lacks the commands: {err}");
     }
     assert_eq!(snapshot(net, a), before, "delay left a difference");
-}
-
-/// Whether this kernel has netem (as bin/lib/netfault.sh finds out).
-fn netem_here() -> bool {
-    let ns = format!("ptf-netem-{}", std::process::id());
-    ok("ip", &["netns", "add", &ns]);
-    let works = run(
-        "ip",
-        &[
-            "netns", "exec", &ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay",
-            "1ms",
-        ],
-    )
-    .status
-    .success();
-    ok("ip", &["netns", "del", &ns]);
-    works
 }
 
 /// A root qdisc of someone else's is never replaced nor removed.

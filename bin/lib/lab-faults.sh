@@ -148,8 +148,14 @@ lab_node_paused() {
 
 # lab_node_faults NODE: its faults in force, as `status` shows them.
 lab_node_faults() {
-    local net
+    local net groups=""
     net="$(lab_fault_sh "$1" status "$1" 2>/dev/null)" || net="?"
+    # A member cut off from no node (a bridge's) has no rules, yet is part
+    # of the partition.
+    [[ ! -f "$(lab_partition_file)" ]] || groups="$(<"$(lab_partition_file)")"
+    if [[ -n "$groups" && ",${groups//|/,}," == *",$1,"* && "$net" != *partition* ]]; then
+        [[ "$net" == none ]] && net="partition $groups" || net+=", partition $groups"
+    fi
     if lab_node_paused "$1"; then
         [[ "$net" == none ]] && net="paused" || net="paused, $net"
     fi
