@@ -274,7 +274,7 @@ fn experiment(lab: &Lab) {
         run.stderr.contains("has no leader"),
         "no word on the leader"
     );
-    run.quorum("isolate", "rejoin", &["n1"], 3, 60);
+    run.quorum(("isolate", "rejoin"), &["n1"], 3, 60, 10);
 }
 
 #[test]

@@ -111,10 +111,15 @@ lab_partition_heal() {
 }
 
 lab_partition_clear() {
-    local node
+    local node pids=() failed=""
     for node in $(lab_node_names); do
-        lab_fault_sh "$node" heal-partition "$node"
+        lab_fault_sh "$node" heal-partition "$node" &
+        pids+=("$node:$!")
     done
+    for node in "${pids[@]}"; do
+        wait "${node#*:}" || failed+=" ${node%%:*}"
+    done
+    [[ -z "$failed" ]] || die "healing the partition failed on$failed"
     rm -f "$(lab_partition_file)"
 }
 

@@ -161,32 +161,40 @@ netfault_chain_exists() { ipt -S "$1" >/dev/null 2>&1; }
 # netfault_chain_set CHAIN HOOKS RULE...: CHAIN holds exactly the RULEs
 # (each one word list, as for iptables -A CHAIN), jumped to from the top of
 # each builtin in HOOKS ("INPUT OUTPUT"). Idempotent: a chain that already
-# holds them is left as it is. The chain is filled before its jumps exist,
-# so a fault starts whole at once.
+# holds them is left as it is. Chain, rules and jumps go in together, in
+# one iptables-restore transaction (--noflush: nothing else changes; a
+# chain declared there that exists is emptied first), so a fault starts
+# whole at once, and one call is quick even where the namespaces of a
+# partition all wait for the one xtables lock.
 netfault_chain_set() {
-    local chain="$1" hooks="$2" rule hook same=1
+    local chain="$1" hooks="$2" rule hook same=0
     shift 2
     if netfault_chain_exists "$chain"; then
         # As many rules as wanted, each one of them: nothing to change.
+        same=1
         (($(ipt -S "$chain" | grep -c -- "^-A $chain " || true) == $#)) || same=0
         for rule in "$@"; do
+            ((same)) || break
             # shellcheck disable=SC2086 # a rule is a word list
             ipt -C "$chain" $rule 2>/dev/null || same=0
         done
-        ((same)) || ipt -F "$chain"
-    else
-        ipt -N "$chain"
-        same=0
     fi
+    local input="*filter"$'\n'
+    ((same)) || input+=":$chain - [0:0]"$'\n'
     if ((!same)); then
         for rule in "$@"; do
-            # shellcheck disable=SC2086
-            ipt -A "$chain" $rule
+            input+="-A $chain $rule"$'\n'
         done
     fi
     for hook in $hooks; do
-        ipt -C "$hook" -j "$chain" 2>/dev/null || ipt -I "$hook" 1 -j "$chain"
+        # A jump can only exist where the chain did.
+        if netfault_chain_exists "$chain" && ipt -C "$hook" -j "$chain" 2>/dev/null; then
+            continue
+        fi
+        input+="-I $hook 1 -j $chain"$'\n'
     done
+    [[ "$input" != "*filter"$'\n' ]] || return 0
+    iptables-restore -w 10 --noflush <<<"${input}COMMIT" || die "iptables-restore failed on chain $chain"
 }
 
 # netfault_chain_clear CHAIN: removes its jumps (every one, were one added

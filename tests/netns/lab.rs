@@ -383,12 +383,20 @@ impl Run {
     /// What a quorum cluster must show for a fault from `cut` to `undo`
     /// (actions of the log) that leaves the nodes `cut_off` without their
     /// quorum: those complete no write once the others had 2 s to notice;
-    /// the others serve again within 10 s and every second until the undo
+    /// the others serve again within `grace` seconds and every second until
+    /// the undo
     /// (when the fault cuts no node off, every node completes writes during
     /// it);
     /// after it every node serves again (the last 5 s of the run); the
     /// report's numbers agree with the per-second table.
-    pub fn quorum(&self, cut: &str, undo: &str, cut_off: &[&str], nodes: usize, duration: u64) {
+    pub fn quorum(
+        &self,
+        (cut, undo): (&str, &str),
+        cut_off: &[&str],
+        nodes: usize,
+        duration: u64,
+        grace: u64,
+    ) {
         let (from, to) = (self.fault_second(cut), self.fault_second(undo));
         let names: Vec<String> = (1..=nodes).map(|i| format!("n{i}")).collect();
         for node in &names {
@@ -397,7 +405,8 @@ impl Run {
                 let leaked: u64 = per.range(from + 2..to).map(|(_, n)| n).sum();
                 assert_eq!(leaked, 0, "{node} completed writes while cut off: {per:?}");
             } else if !cut_off.is_empty() {
-                for s in from + 10..to {
+                assert!(from + grace < to, "no second left to check after {cut}");
+                for s in from + grace..to {
                     assert!(
                         per.get(&s).copied().unwrap_or(0) > 0,
                         "{node} idle in second {s} during {cut}: {per:?}"
