@@ -131,12 +131,17 @@ fault_procs() {
     done
 }
 
-# fault_signal SIGNAL WHAT: SIGNAL to every database process and its
-# descendants (a state transfer's rsync, say), parents first.
+# fault_signal SIGNAL WHAT VERB: SIGNAL to every database process and its
+# descendants (a state transfer's rsync, say), parents first. With none
+# running, kill has nothing left to do; pause and resume fail.
 fault_signal() {
     local pids=() pid
     mapfile -t pids < <(fault_procs)
-    ((${#pids[@]})) || die "node $NODE: no database process ($2) runs here"
+    if ((${#pids[@]} == 0)); then
+        # Killing what is down already is done; pausing or resuming nothing is a mistake.
+        [[ "$1" != KILL ]] || { say "node $NODE: no database process runs here: nothing to kill"; return 0; }
+        die "node $NODE: no database process runs here, nothing to $3"
+    fi
     for pid in "${pids[@]}"; do
         # shellcheck disable=SC2046 # PIDs
         kill -s "$1" $(proc_tree "$pid") 2>/dev/null || true
@@ -222,9 +227,9 @@ fault_main() {
             ;;
         delay) fault_delay "${peers[@]}"; [[ -z "$DRY" ]] || return 0 ;;
         heal) netfault_heal "$STATE"; say "node $NODE: every network fault removed" ;;
-        pause) fault_signal STOP "paused (SIGSTOP)" ;;
-        resume) fault_signal CONT "resumed (SIGCONT)" ;;
-        kill) fault_signal KILL "killed (SIGKILL)" ;;
+        pause) fault_signal STOP "paused (SIGSTOP)" pause ;;
+        resume) fault_signal CONT "resumed (SIGCONT)" resume ;;
+        kill) fault_signal KILL "killed (SIGKILL)" kill ;;
         start) die "start: how this host starts its database (a systemd unit, a script) is its own; use that command, e.g. perseus --fault-cmd 'start=ssh root@HOST systemctl start mariadb'" ;;
         status) netfault_status "$STATE"; return ;;
     esac
