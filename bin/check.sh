@@ -28,8 +28,8 @@ cargo clippy --quiet --all-targets -- -D warnings
 say "shellcheck"
 shellcheck bin/*.sh bin/lib/*.sh .ci/run tests/fixtures/standins/*
 say "cargo test"
-# The tests that need root (namespaces, iptables: tests/lab.rs,
-# tests/isolation.rs) are #[ignore]d so that a plain `cargo test` cannot
+# The tests that need root (namespaces, iptables, tc: tests/lab.rs,
+# tests/lab_faults.rs, tests/isolation.rs, tests/netfault.rs) are #[ignore]d so that a plain `cargo test` cannot
 # show them green without running them; here, as root (as in CI), they run.
 ignored=()
 if [[ "$(id -u)" -eq 0 ]]; then

@@ -10,6 +10,8 @@ source "$PERSEUS_ROOT/bin/lib/deps.sh"
 source "$PERSEUS_ROOT/bin/lib/faultlog.sh"
 # shellcheck source=bin/lib/isolation.sh
 source "$PERSEUS_ROOT/bin/lib/isolation.sh"
+# shellcheck source=bin/lib/netfault.sh
+source "$PERSEUS_ROOT/bin/lib/netfault.sh"
 # shellcheck source=bin/lib/tidb.sh
 source "$PERSEUS_ROOT/bin/lib/tidb.sh"
 # shellcheck source=bin/lib/ready.sh
@@ -36,6 +38,8 @@ source "$PERSEUS_ROOT/bin/lib/lab-leader.sh"
 source "$PERSEUS_ROOT/bin/lib/lab-cmds.sh"
 # shellcheck source=bin/lib/lab-node.sh
 source "$PERSEUS_ROOT/bin/lib/lab-node.sh"
+# shellcheck source=bin/lib/lab-faults.sh
+source "$PERSEUS_ROOT/bin/lib/lab-faults.sh"
 # shellcheck source=bin/lib/lab-ready.sh
 source "$PERSEUS_ROOT/bin/lib/lab-ready.sh"
 # shellcheck source=bin/lib/lab-experiment.sh
@@ -51,24 +55,44 @@ usage: $(basename "$0") COMMAND [ARGS]   (as root)
   up [--engine galera|tidb] [--nodes N]   build the lab (default galera, 3 nodes)
   down                                    remove all of it (servers, namespaces,
                                           bridge, route, rules, state)
-  status                                  each node: servers, reachable, isolated
+  status                                  each node: servers, reachable, its faults
   ready [--timeout S]                     wait (default 300 s) until the cluster is
                                           whole and ready for a measurement, or fail
                                           saying what is not
   env                                     shell lines: PERSEUS_CLUSTER and MYSQL_PWD
-  isolate [--log FILE] NODE               cut NODE off from its peers (bin/isolate.sh)
-  rejoin [--log FILE] NODE                undo it (bin/rejoin.sh)
+
+Faults (each idempotent; --log FILE appends the fault event to a running
+perseus log; docs/lab.md says how each is done):
+  isolate NODE                            cut NODE off from its peers (bin/isolate.sh)
+  isolate-in NODE | isolate-out NODE      only what comes from them / goes to them
+  rejoin NODE                             undo any isolation
+  partition SHAPE NODE                    SHAPE: halves, bridge or groups n1,n2|n3,n4,n5
+  loss PCT NODE                           drop PCT % of the packets to and from its peers
+  bandwidth RATE NODE                     limit its traffic to its peers (1mbit, 500kbit)
+  delay MS[/JITTER] NODE                  delay it (needs sch_netem; --dry-run prints
+                                          the tc commands)
+  heal NODE                               remove its network faults and any partition
+                                          it is part of
+  pause NODE | resume NODE                SIGSTOP / SIGCONT its servers
   kill NODE                               SIGKILL NODE's servers
   start [--no-wait] NODE                  start them again; they rejoin the cluster
                                           (--no-wait: return once launched, for
                                           perseus --fault-cmd 'start=...')
-  experiment [--engine E] [--duration S] [--isolate-at S] [--rejoin-at S]
-             [--target NODE|leader] [--fault isolate|kill] [--results DIR]
-             [--ready-timeout S]
+  heal-all                                every fault of every node undone
+
+  experiment [--engine E] [--nodes N] [--duration S] [--fault KIND]
+             [--fault-at S] [--undo-at S] [--target NODE|leader]
+             [--results DIR] [--ready-timeout S]
                                           up if needed, wait until ready, run
-                                          perseus with an isolation (or kill and
-                                          start) of the target, report, heal the
-                                          target and wait until ready again
+                                          perseus with the fault on the target at
+                                          --fault-at (default 20) and its undo at
+                                          --undo-at (default 40), report, heal the
+                                          target and wait until ready again.
+                                          KIND: isolate (default), isolate-in,
+                                          isolate-out, partition:SHAPE, kill, pause,
+                                          loss:PCT, bandwidth:RATE, delay:MS[/JITTER].
+                                          --isolate-at, --rejoin-at: the same as
+                                          --fault-at, --undo-at
   suite [FILE|NAME] [--repeat N] [--results DIR] [--ready-timeout S]
                                           every scenario of a suite (default
                                           etc/suites/standard.json), repeated,
@@ -97,7 +121,12 @@ case "$command" in
     status) lab_status ;;
     ready) lab_ready "$@" ;;
     env) lab_env ;;
-    isolate | rejoin) lab_fault "$command" "$@" ;;
+    isolate | isolate-in | isolate-out | rejoin | partition | partition:* | heal | loss | loss:* \
+        | bandwidth | bandwidth:* | delay | delay:* | pause | resume)
+        lab_tools
+        lab_fault "$command" "$@"
+        ;;
+    heal-all) lab_heal_all ;;
     kill) [[ $# -eq 1 ]] || die "kill NODE"; lab_kill_node "$1" ;;
     start)
         wait="wait"

@@ -2,9 +2,9 @@
 //! `partition:SHAPE`, and which nodes a partition leaves able to serve.
 //! perseus resolves a shape into groups before it runs the fault command
 //! (so the command and the log see the same groups); the report reads the
-//! groups from the fault event. `bin/lib/lab-faults.sh` resolves shapes the
-//! same way for `bin/lab.sh partition SHAPE NODE` typed by hand; a test keeps
-//! the two in step.
+//! groups from the fault event. `netfault_resolve` in `bin/lib/netfault.sh`
+//! resolves shapes the same way for `bin/lab.sh partition SHAPE NODE` typed
+//! by hand; tests/partition_shapes.rs keeps the two in step.
 //!
 //! - `halves`: the target and the nodes after it (in cluster-file order,
 //!   wrapping) up to a minority, ⌊(N−1)/2⌋ nodes (at least the target),

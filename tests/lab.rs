@@ -9,175 +9,13 @@
 
 mod netns;
 
-use netns::{iptables_rules, require_root, root};
+use netns::lab::{cmd, host_rules, text, wait_for, Lab};
+use netns::root;
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Lab {
-    name: String,
-    net: String,
-    dir: PathBuf,
-    results: PathBuf,
-}
-
-impl Lab {
-    fn new() -> Lab {
-        let pid = std::process::id();
-        let base = std::env::temp_dir().join(format!("perseus-labtest-{pid}"));
-        Lab {
-            name: format!("pt{}", pid % 100_000),
-            net: format!("10.213.{}", 100 + pid % 50),
-            dir: base.join("lab"),
-            results: base.join("results"),
-        }
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(root().join("bin/lab.sh"));
-        cmd.args(args)
-            .env("PERSEUS_LAB_DIR", &self.dir)
-            .env("PERSEUS_LAB_NAME", &self.name)
-            .env("PERSEUS_LAB_SUBNET", format!("{}.0/24", self.net))
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().expect("run bin/lab.sh");
-        eprintln!(
-            "lab.sh {args:?}: {}\n{}{}",
-            out.status,
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        out
-    }
-
-    fn ok(&self, args: &[&str]) -> Output {
-        let out = self.run(args);
-        assert!(out.status.success(), "lab.sh {args:?} failed");
-        out
-    }
-
-    fn addr(&self, node: usize) -> String {
-        format!("{}.{}", self.net, 10 + node)
-    }
-
-    fn pid(&self, node: usize) -> Option<u32> {
-        let file = self.dir.join(format!("nodes/n{node}/mariadbd.pid"));
-        std::fs::read_to_string(file).ok()?.trim().parse().ok()
-    }
-
-    fn password(&self) -> String {
-        std::fs::read_to_string(self.dir.join("password"))
-            .expect("lab password file")
-            .trim()
-            .to_string()
-    }
-
-    /// SQL through the mariadb client, as the host's perseus user.
-    fn sql(&self, node: usize, query: &str) -> Result<String, String> {
-        let out = Command::new("timeout")
-            .args([
-                "15",
-                "mariadb",
-                "--no-defaults",
-                "-N",
-                "-B",
-                "--connect-timeout=3",
-            ])
-            .args(["-h", &self.addr(node), "-u", "perseus", "-e", query])
-            .env("MYSQL_PWD", self.password())
-            .output()
-            .expect("run mariadb");
-        if out.status.success() {
-            Ok(text(&out.stdout).trim().to_string())
-        } else {
-            Err(text(&out.stderr))
-        }
-    }
-
-    /// What of the lab exists on the host: namespaces, links, routes,
-    /// iptables lines and live processes that carry its name or subnet.
-    fn leftovers(&self) -> Vec<String> {
-        let mut found = Vec::new();
-        let prefix = format!("{}-", self.name);
-        for line in text(&cmd("ip", &["netns", "list"]).stdout).lines() {
-            if line.starts_with(&prefix) {
-                found.push(format!("namespace {line}"));
-            }
-        }
-        for line in text(&cmd("ip", &["-o", "link"]).stdout).lines() {
-            if line.contains(&format!(": {prefix}")) {
-                found.push(format!("link {line}"));
-            }
-        }
-        for line in text(&cmd("ip", &["route", "show", "table", "all"]).stdout).lines() {
-            if line.contains(&format!("{}.", self.net)) {
-                found.push(format!("route {line}"));
-            }
-        }
-        for line in iptables_rules(None, None) {
-            if line.contains(&self.name) {
-                found.push(format!("iptables {line}"));
-            }
-        }
-        found.extend(self.processes().iter().map(|p| format!("process {p}")));
-        found
-    }
-
-    /// Live processes whose environment marks them as this lab's servers.
-    fn processes(&self) -> Vec<u32> {
-        let mark = format!("PERSEUS_LAB_DIR={}", self.dir.display());
-        let mut pids = Vec::new();
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
-            if environ.split(|&b| b == 0).any(|v| v == mark.as_bytes()) {
-                pids.push(pid);
-            }
-        }
-        pids
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        // Whatever happened, take it all down; then the scratch directory.
-        let _ = self.command(&["down"]).output();
-        if let Some(base) = self.dir.parent() {
-            let _ = std::fs::remove_dir_all(base);
-        }
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn cmd(program: &str, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .output()
-        .expect("run a tool")
-}
-
-/// Polls until f is true; false after the limit.
-fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    false
-}
 
 /// `up` interrupted (SIGKILL) once the first server runs and the others
 /// are not up yet: `down` must still remove every piece.
@@ -416,195 +254,33 @@ fn kill_and_start(lab: &Lab) {
     );
 }
 
-/// Successful writes of one node, per second of the run (as perseus tallies).
-fn writes_per_second(log: &[Value], node: &str) -> std::collections::BTreeMap<u64, u64> {
-    let mut per = std::collections::BTreeMap::new();
-    for ev in log {
-        let write = matches!(ev["op"].as_str(), Some("insert" | "update"));
-        if ev["ev"] == "op" && ev["node"] == node && write && ev["ok"] == true {
-            *per.entry(ev["t_us"].as_u64().unwrap() / 1_000_000 + 1)
-                .or_insert(0) += 1;
-        }
-    }
-    per
-}
-
 fn experiment(lab: &Lab) {
-    let results = lab.results.join("run");
-    let out = lab.ok(&[
-        "experiment",
-        "--target",
-        "leader",
-        "--duration",
-        "60",
-        "--isolate-at",
-        "20",
-        "--rejoin-at",
-        "40",
-        "--results",
-        results.to_str().unwrap(),
-    ]);
-    let stdout = text(&out.stdout);
+    let run = lab.experiment(
+        "run",
+        3,
+        &[
+            "--target",
+            "leader",
+            "--duration",
+            "60",
+            "--isolate-at",
+            "20",
+            "--rejoin-at",
+            "40",
+        ],
+    );
     // Galera has no leader: n1 stands in, and the script says so.
     assert!(
-        text(&out.stderr).contains("has no leader"),
+        run.stderr.contains("has no leader"),
         "no word on the leader"
     );
-    let last = stdout.lines().last().unwrap_or_default();
-    assert_eq!(
-        last,
-        format!("results: {}", results.display()),
-        "the last line names the results"
-    );
-    for file in [
-        "events.jsonl",
-        "report.txt",
-        "report.json",
-        "report.md",
-        "readiness.jsonl",
-    ] {
-        assert!(results.join(file).is_file(), "no {file} in the results");
-    }
-    // The gate before the run and after the healing, both passed.
-    let gates: Vec<Value> = std::fs::read_to_string(results.join("readiness.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("readiness lines parse"))
-        .collect();
-    let labels: Vec<&str> = gates.iter().filter_map(|g| g["gate"].as_str()).collect();
-    assert_eq!(labels, ["before", "after"], "{gates:?}");
-    for g in &gates {
-        assert_eq!(g["ready"], true, "{g}");
-        assert_eq!(g["engine"], "galera", "{g}");
-        assert_eq!(g["nodes"], 3, "{g}");
-    }
-    let log: Vec<Value> = std::fs::read_to_string(results.join("events.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("log lines parse"))
-        .collect();
-    let fault = |action: &str| -> u64 {
-        let ev = log
-            .iter()
-            .find(|e| e["ev"] == "fault" && e["action"] == action)
-            .expect("fault event");
-        assert_eq!(ev["exit"], 0, "{action} failed: {ev}");
-        ev["t_us"].as_u64().unwrap()
-    };
-    let (isolated_s, rejoined_s) = (
-        fault("isolate") / 1_000_000 + 1,
-        fault("rejoin") / 1_000_000 + 1,
-    );
-    let n1 = writes_per_second(&log, "n1");
-    // Cut off, n1 completes no write once the quorum has had 2 s to notice.
-    let leaked: u64 = n1.range(isolated_s + 2..rejoined_s).map(|(_, n)| n).sum();
-    assert_eq!(leaked, 0, "n1 completed writes while cut off: {n1:?}");
-    // n2 and n3 serve again within seconds, and every second after that.
-    for node in ["n2", "n3"] {
-        let per = writes_per_second(&log, node);
-        for s in isolated_s + 10..rejoined_s {
-            assert!(
-                per.get(&s).copied().unwrap_or(0) > 0,
-                "{node} idle in second {s}: {per:?}"
-            );
-        }
-    }
-    // After the rejoin all three serve (the last 5 s of the run).
-    for node in ["n1", "n2", "n3"] {
-        let per = writes_per_second(&log, node);
-        for s in 56..=60 {
-            assert!(
-                per.get(&s).copied().unwrap_or(0) > 0,
-                "{node} idle in second {s} after rejoin: {per:?}"
-            );
-        }
-    }
-    // The report's fault numbers exist for both faults and are printed.
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(results.join("report.json")).unwrap())
-            .unwrap();
-    let faults = report["runs"][0]["faults"]
-        .as_array()
-        .expect("faults in report.json");
-    assert_eq!(faults.len(), 2, "{faults:?}");
-    for f in faults {
-        for key in ["t_us", "downtime_us", "partial_downtime_us", "settle_us"] {
-            assert!(f.get(key).is_some(), "fault without {key}: {f}");
-        }
-        let line = format!(
-            "{} {}",
-            f["action"].as_str().unwrap(),
-            f["node"].as_str().unwrap()
-        );
-        assert!(stdout.contains(&line), "the summary lacks {line}");
-    }
-    check_against_table(&results, faults);
-}
-
-/// The report's fault numbers agree with perseus's own per-second table
-/// (table.txt: second, total, then one column per node). The report's
-/// definitions: downtime = time no node is up between the fault F and the
-/// moment T the expected nodes are up for good (settle = T - F).
-fn check_against_table(results: &Path, faults: &[Value]) {
-    let table: Vec<Vec<u64>> = std::fs::read_to_string(results.join("table.txt"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| {
-            l.split('\t')
-                .map(|f| f.parse().ok())
-                .collect::<Option<Vec<u64>>>()
-        })
-        .filter(|row| row.len() == 5)
-        .collect();
-    assert!(table.len() >= 55, "table.txt has {} rows", table.len());
-    let row = |s: u64| {
-        table
-            .iter()
-            .find(|r| r[0] == s)
-            .cloned()
-            .unwrap_or_else(|| vec![s, 0, 0, 0, 0])
-    };
-    let secs = |us: &Value| us.as_u64().map(|u| u as f64 / 1e6);
-    for f in faults {
-        let at = secs(&f["t_us"]).unwrap();
-        let settle = secs(&f["settle_us"]).expect("the cluster settled after each fault");
-        let down = secs(&f["downtime_us"]).unwrap();
-        let (from, to) = (at as u64 + 1, (at + settle) as u64 + 1);
-        // Whole seconds without any success lie inside the downtime, which
-        // can exceed them by at most the two partial seconds at its ends.
-        let zero = (from..=to).filter(|&s| row(s)[1] == 0).count() as f64;
-        assert!(
-            zero <= down + 0.01 && down <= zero + 2.0,
-            "{f}: downtime {down} s, {zero} empty rows"
-        );
-        // From the second after T on, every expected node has successes.
-        let expected: Vec<usize> = match f["action"].as_str() {
-            Some("isolate") => vec![3, 4],
-            _ => vec![2, 3, 4],
-        };
-        for s in to + 1..=(to + 3).min(60) {
-            assert!(
-                expected.iter().all(|&c| row(s)[c] > 0),
-                "{f}: second {s} after settling: {:?}",
-                row(s)
-            );
-        }
-        eprintln!("{} at {at:.2} s: downtime {down:.2} s ({zero} empty rows), settled after {settle:.2} s", f["action"]);
-    }
+    run.quorum(("isolate", "rejoin"), &["n1"], 3, 60, 10);
 }
 
 #[test]
 #[ignore = "needs root"]
 fn lab_galera_end_to_end() {
-    require_root("lab_galera_end_to_end");
-    let lab = Lab::new();
-    let rules_before = host_rules(&lab);
-    assert_eq!(
-        lab.leftovers(),
-        Vec::<String>::new(),
-        "a lab named {} exists already",
-        lab.name
-    );
+    let (lab, rules_before) = Lab::fresh("lab_galera_end_to_end", "pt", 100);
 
     subnet_in_use(&lab);
     half_built_down(&lab);
@@ -662,14 +338,4 @@ fn lab_galera_end_to_end() {
     assert!(!Path::new(&lab.dir).exists());
     down_without_state(&lab);
     assert_eq!(host_rules(&lab), rules_before, "the host's rules changed");
-}
-
-/// The host's iptables rules but for other labs' (another test run, or a
-/// colleague's lab, may come and go meanwhile: they are not the host's).
-fn host_rules(lab: &Lab) -> Vec<String> {
-    let ours = format!("PERSEUS-LAB-{}", lab.name);
-    iptables_rules(None, None)
-        .into_iter()
-        .filter(|l| !l.contains("PERSEUS-LAB-") || l.contains(&ours))
-        .collect()
 }

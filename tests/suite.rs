@@ -8,59 +8,13 @@
 
 mod netns;
 
-use netns::{require_root, root};
+use netns::lab::Lab;
+use netns::root;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-struct Lab {
-    name: String,
-    subnet: String,
-    dir: PathBuf,
-    results: PathBuf,
-}
-
-impl Lab {
-    fn new() -> Lab {
-        let pid = std::process::id();
-        let base = std::env::temp_dir().join(format!("perseus-suitetest-{pid}"));
-        Lab {
-            name: format!("ps{}", pid % 100_000),
-            subnet: format!("10.212.{}.0/24", 100 + pid % 50),
-            dir: base.join("lab"),
-            results: base.join("results"),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        let out = Command::new(root().join("bin/lab.sh"))
-            .args(args)
-            .env("PERSEUS_LAB_DIR", &self.dir)
-            .env("PERSEUS_LAB_NAME", &self.name)
-            .env("PERSEUS_LAB_SUBNET", &self.subnet)
-            .env("PERSEUS_RESULTS_DIR", &self.results)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run bin/lab.sh");
-        eprintln!(
-            "lab.sh {args:?}: {}\n{}{}",
-            out.status,
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        out
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = self.run(&["down"]);
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use netns::lab::text;
 
 fn json(path: &Path) -> Value {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -84,8 +38,11 @@ fn report(args: &[&str]) -> Output {
 #[test]
 #[ignore = "needs root"]
 fn the_smoke_suite_archives_every_run_and_judges_them() {
-    require_root("the_smoke_suite_archives_every_run_and_judges_them");
-    let lab = Lab::new();
+    let (lab, _) = Lab::fresh(
+        "the_smoke_suite_archives_every_run_and_judges_them",
+        "ps",
+        200,
+    );
 
     // A mistake in the file is refused before any lab is built.
     let bad = lab.results.join("bad.json");

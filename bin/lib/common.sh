@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by the scripts in bin/: messages, tool checks, and cluster-file look-ups.
+# Shared by the scripts in bin/: messages, tool checks, a process's
+# descendants, and cluster-file look-ups.
 # Source it; it defines functions only (plus PERSEUS_ROOT).
 
 PERSEUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -24,6 +25,16 @@ need_cmd() {
 # need_root: fail clearly unless running as root.
 need_root() {
     [[ "$(id -u)" -eq 0 ]] || die "must run as root (it changes network namespaces, iptables or services)"
+}
+
+# proc_tree PID: PID and its descendants, parents first (a server's
+# helpers, such as the rsync of a Galera state transfer).
+proc_tree() {
+    local child
+    printf '%s\n' "$1"
+    for child in $(pgrep -P "$1" || true); do
+        proc_tree "$child"
+    done
 }
 
 # cluster_file: the cluster file in use (PERSEUS_CLUSTER overrides the default).

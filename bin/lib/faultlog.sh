@@ -59,14 +59,21 @@ faultlog_stamp() {
     printf '%s wall\n' "$t_us"
 }
 
-# faultlog_append FILE START ACTION NODE NOTE: append one fault event,
-# stamped now (see faultlog_stamp), as one whole line in a single write
-# (perseus opens its log with O_APPEND, so whole lines never interleave).
+# faultlog_append FILE START ACTION NODE NOTE [ARG [GROUPS]]: append one
+# fault event, stamped now (see faultlog_stamp), as one whole line in a
+# single write (perseus opens its log with O_APPEND, so whole lines never
+# interleave). ARG, when given and not empty, is the action's argument
+# (`arg`); GROUPS, a partition's groups as `n1,n2|n3`, becomes `groups`
+# ([["n1","n2"],["n3"]]).
 faultlog_append() {
-    local file="$1" start="$2" action="$3" node="$4" note="$5" stamp line
+    local file="$1" start="$2" action="$3" node="$4" note="$5" arg="${6:-}" groups="${7:-}" stamp line
     stamp="$(faultlog_stamp "$start")"
     line="$(jq -nc --argjson t "${stamp% *}" --arg clock "${stamp#* }" --arg a "$action" \
-        --arg n "$node" --arg note "$note" \
-        '{ev: "fault", t_us: $t, action: $a, node: $n, note: $note, exit: 0, clock: $clock}')"
+        --arg n "$node" --arg note "$note" --arg arg "$arg" --arg groups "$groups" \
+        '{ev: "fault", t_us: $t, action: $a}
+         + (if $arg == "" then {} else {arg: $arg} end)
+         + {node: $n}
+         + (if $groups == "" then {} else {groups: ($groups | split("|") | map(split(",")))} end)
+         + {note: $note, exit: 0, clock: $clock}')"
     printf '%s\n' "$line" >>"$file"
 }

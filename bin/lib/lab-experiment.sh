@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # `lab.sh experiment`: up if needed, the readiness gate, one perseus run
-# that isolates a node and lets it rejoin on a schedule (or, with --fault
-# kill, kills it and starts it again; perseus calls this script's commands),
-# perseus-report into a results directory, then the node healed and the
-# gate passed again.
+# that puts one fault of the vocabulary on a node and undoes it on a
+# schedule (isolate and rejoin by default; perseus calls this script's
+# commands), perseus-report into a results directory, then the node healed
+# and the gate passed again.
 
 # lab_binaries: perseus and perseus-report, built when missing or older than
 # the sources (release_binaries, bin/lib/deps.sh). Sets PERSEUS_BIN, REPORT_BIN.
@@ -19,44 +19,74 @@ lab_fault_lines() {
     sed -n 's/^#   \([0-9.]* s [^ ]* [^ ]*: downtime .*\)$/\1/p' "$1"
 }
 
+# lab_experiment_kind KIND: sets CUT (the action, with its argument after a
+# colon as perseus's --fault takes it) and REPAIR (its undo); dies on a kind
+# or argument the lab does not know, and on delay where the kernel has no
+# netem, before anything starts.
+lab_experiment_kind() {
+    local kind="$1" arg=""
+    [[ "$kind" != *:* ]] || arg="${kind#*:}"
+    CUT="$kind"
+    case "${kind%%:*}" in
+        isolate | isolate-in | isolate-out) REPAIR=rejoin ;;
+        kill) REPAIR=start ;;
+        pause) REPAIR=resume ;;
+        partition | loss | bandwidth | delay) REPAIR=heal ;;
+        *) die "experiment: --fault is isolate, isolate-in, isolate-out, partition:SHAPE, kill, pause, loss:PCT, bandwidth:RATE or delay:MS[/JITTER], not '$kind'" ;;
+    esac
+    case "${kind%%:*}" in
+        partition | loss | bandwidth | delay)
+            [[ -n "$arg" ]] || die "experiment: --fault ${kind%%:*} needs its argument: ${kind%%:*}:ARG" ;;
+        *) [[ -z "$arg" ]] || die "experiment: --fault ${kind%%:*} takes no argument (got '$arg')" ;;
+    esac
+    case "${kind%%:*}" in
+        loss) netfault_loss_check "$arg" ;;
+        bandwidth) netfault_rate_check "$arg" ;;
+        partition) [[ "$arg" != *[[:space:]]* ]] || die "experiment: partition '$arg': no spaces" ;;
+        delay)
+            netfault_delay_check "$arg"
+            netfault_netem_works || die "experiment: --fault $kind: this kernel lacks sch_netem (tc's netem qdisc), so the delay cannot be applied; nothing was started. On the target it would run, in its namespace (for n1 of a three-node lab):
+$(netfault_tc_plan new eth0 "" "$arg" "$LAB_NET.12" "$LAB_NET.13")
+(bin/lab.sh delay --dry-run $arg NODE prints them for a lab that is up)" ;;
+    esac
+}
+
 lab_experiment() {
-    local engine="" duration=60 isolate_at=20 rejoin_at=40 target=leader results="" node rc=0
+    local engine="" duration=60 fault_at=20 undo_at=40 target=leader results="" node rc=0 nodes=""
     local ready_limit="$LAB_READY_WAIT" healed=0
-    local cut=isolate repair=rejoin
+    CUT=isolate REPAIR=rejoin
     while (($#)); do
         [[ $# -ge 2 ]] || die "experiment: $1 needs a value (see --help)"
         case "$1" in
             --engine) engine="$2" ;;
+            --nodes) nodes="$2" ;;
             --duration) duration="$2" ;;
-            --isolate-at) isolate_at="$2" ;;
-            --rejoin-at) rejoin_at="$2" ;;
+            --isolate-at | --fault-at) fault_at="$2" ;;
+            --rejoin-at | --undo-at) undo_at="$2" ;;
             --target) target="$2" ;;
             --results) results="$2" ;;
             --ready-timeout) ready_limit="$2" ;;
-            --fault)
-                case "$2" in
-                    isolate) cut=isolate repair=rejoin ;;
-                    kill) cut=kill repair=start ;;
-                    *) die "experiment: --fault is isolate or kill, not '$2'" ;;
-                esac
-                ;;
+            --fault) lab_experiment_kind "$2" ;;
             *) die "experiment: unknown option $1 (see --help)" ;;
         esac
         shift 2
     done
-    [[ "$duration $isolate_at $rejoin_at" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] \
-        || die "experiment: --duration, --isolate-at and --rejoin-at take whole seconds"
-    ((0 < isolate_at && isolate_at < rejoin_at && rejoin_at < duration)) \
-        || die "experiment: needs 0 < isolate-at ($isolate_at) < rejoin-at ($rejoin_at) < duration ($duration)"
+    [[ "$duration $fault_at $undo_at" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] \
+        || die "experiment: --duration, --fault-at (--isolate-at) and --undo-at (--rejoin-at) take whole seconds"
+    ((0 < fault_at && fault_at < undo_at && undo_at < duration)) \
+        || die "experiment: needs 0 < fault-at ($fault_at) < undo-at ($undo_at) < duration ($duration)"
+    [[ -z "$nodes" || "$nodes" =~ ^[1-9]$ ]] || die "experiment: --nodes '$nodes': 1 to 9"
     ready_limit "$ready_limit" "experiment: --ready-timeout"
     # perseus splits a fault command on whitespace.
     [[ "$PERSEUS_ROOT" != *[[:space:]]* ]] || die "the repository path has a space; perseus cannot call $PERSEUS_ROOT/bin/lab.sh"
-    results="$(realpath -m "${results:-$PERSEUS_ROOT/results/$(date +%Y%m%d-%H%M%S)}")"
+    results="$(realpath -m "${results:-${PERSEUS_RESULTS_DIR:-$PERSEUS_ROOT/results}/$(date +%Y%m%d-%H%M%S)}")"
     [[ ! -e "$results/events.jsonl" ]] || die "$results already holds a run"
     lab_tools
     lab_binaries
     if [[ ! -f "$LAB_STATE" ]]; then
-        lab_up --engine "${engine:-galera}"
+        lab_up --engine "${engine:-galera}" --nodes "${nodes:-3}"
+    elif [[ -n "$nodes" && "$nodes" != "$LAB_NODES" ]]; then
+        die "a lab of $LAB_NODES nodes is up, not $nodes: take it down first ($(basename "$0") down), or leave out --nodes"
     elif [[ -n "$engine" && "$engine" != "$LAB_ENGINE" ]]; then
         die "a $LAB_ENGINE lab is up, not $engine: take it down first ($(basename "$0") down)"
     else
@@ -68,17 +98,23 @@ lab_experiment() {
     lab_ready_gate "$ready_limit" "$results/readiness.jsonl" before \
         || die "nothing measured: the cluster is not ready (see $results/readiness.jsonl and $(basename "$0") status)"
     node="$(lab_target "$target")"
-    say "experiment: $duration s on $LAB_ENGINE, $cut $node at $isolate_at s, $repair at $rejoin_at s; results in $results"
-    local lab="$PERSEUS_ROOT/bin/lab.sh"
+    say "experiment: $duration s on $LAB_ENGINE, $CUT $node at $fault_at s, $REPAIR at $undo_at s; results in $results"
+    local lab="$PERSEUS_ROOT/bin/lab.sh" cmds=() action
+    for action in "${CUT%%:*}" "$REPAIR"; do
+        if [[ "$action" == start ]]; then
+            cmds+=(--fault-cmd "start=$lab start --no-wait")
+        else
+            cmds+=(--fault-cmd "$action=$lab $action")
+        fi
+    done
     MYSQL_PWD="$(<"$(lab_password_file)")" "$PERSEUS_BIN" --cluster "$(lab_cluster)" \
         --log "$results/events.jsonl" --duration "$duration" --user perseus \
-        --fault "$isolate_at:$cut:$node" --fault "$rejoin_at:$repair:$node" \
-        --fault-cmd "isolate=$lab isolate" --fault-cmd "rejoin=$lab rejoin" \
-        --fault-cmd "kill=$lab kill" --fault-cmd "start=$lab start --no-wait" \
+        --fault "$fault_at:$CUT:$node" --fault "$undo_at:$REPAIR:$node" "${cmds[@]}" \
         2> >(tee "$results/perseus.stderr" >&2) | tee "$results/table.txt" || rc=$?
     ((rc == 0)) || say "perseus exited with status $rc (its messages: $results/perseus.stderr)"
     [[ -s "$results/events.jsonl" ]] || die "perseus wrote no log; see $results/perseus.stderr"
-    "$REPORT_BIN" "$results/events.jsonl" >"$results/report.txt" || die "perseus-report failed"
+    "$REPORT_BIN" --text --html "$results/report.html" "$results/events.jsonl" >"$results/report.txt" \
+        || die "perseus-report failed"
     "$REPORT_BIN" --json "$results/events.jsonl" >"$results/report.json" || die "perseus-report --json failed"
     "$REPORT_BIN" --markdown "$results/events.jsonl" >"$results/report.md" || die "perseus-report --markdown failed"
     # The next experiment must start from a whole cluster too.
@@ -89,6 +125,7 @@ lab_experiment() {
     lab_fault_lines "$results/report.txt"
     ((healed == 0)) \
         || say "the cluster did not become whole again after the run: see $results/readiness.jsonl and $(basename "$0") status before the next experiment"
+    printf 'page: %s\n' "$results/report.html"
     printf 'results: %s\n' "$results"
     return "$healed"
 }

@@ -1,15 +1,9 @@
 # shellcheck shell=bash
-# The lab's per-node commands: status, kill, start, isolate, rejoin. Needs
-# common.sh, isolation.sh (the chain isolate.sh owns) and the other
-# bin/lib/lab-*.sh.
-
-# lab_node_isolated NODE: bin/isolate.sh's chain exists in NODE's namespace.
-lab_node_isolated() {
-    ip netns exec "$(lab_ns "$1")" iptables -w 10 -S "$ISOLATE_CHAIN" >/dev/null 2>&1
-}
+# The lab's per-node commands: status, kill, start (the other faults are in
+# bin/lib/lab-faults.sh). Needs common.sh and the other bin/lib/lab-*.sh.
 
 lab_status() {
-    local node ns addr port comp procs pid reach isolated extra
+    local node ns addr port comp procs pid reach faults extra
     [[ -f "$LAB_STATE" ]] || { say "no lab is up"; return 0; }
     need_root
     printf '%s lab, %s nodes, bridge %s (host %s), cluster file %s\n' \
@@ -27,14 +21,13 @@ lab_status() {
             fi
         done
         if lab_reachable "$addr" "$port"; then reach="reachable"; else reach="UNREACHABLE"; fi
-        isolated="joined"
-        if ! lab_netns_exists "$ns"; then
-            isolated="NO NAMESPACE"
-        elif lab_node_isolated "$node"; then
-            isolated="ISOLATED"
+        if lab_netns_exists "$ns"; then
+            faults="faults: $(lab_node_faults "$node")"
+        else
+            faults="NO NAMESPACE"
         fi
         extra="$(lab_engine_call status "$node")"
-        printf '%-4s %s:%s  %s %s  %s  %s\n' "$node" "$addr" "$port" "$procs" "$reach" "$isolated" "$extra"
+        printf '%-4s %s:%s  %s %s  %s  %s\n' "$node" "$addr" "$port" "$procs" "$reach" "$extra" "$faults"
     done
 }
 
@@ -57,22 +50,4 @@ lab_start_node() {
     lab_lock
     lab_engine_call restart "$node" "$wait"
     lab_unlock
-}
-
-# lab_fault ACTION [--log FILE] NODE: bin/ACTION.sh inside NODE's namespace,
-# with the lab's own cluster file.
-lab_fault() {
-    local action="$1" node="" log=()
-    shift
-    while (($#)); do
-        case "$1" in
-            --log) [[ $# -ge 2 ]] || die "--log needs a file"; log=(--log "$2"); shift 2 ;;
-            -*) die "$action: unknown option $1" ;;
-            *) node="$1"; shift ;;
-        esac
-    done
-    [[ -n "$node" ]] || die "$action: which node?"
-    need_root
-    lab_need_node "$node"
-    ip netns exec "$(lab_ns "$node")" "$PERSEUS_ROOT/bin/$action.sh" --cluster "$(lab_cluster)" "${log[@]}" "$node"
 }

@@ -8,19 +8,35 @@ lab_logfile() { printf '%s/%s.log\n' "$(lab_node_dir "$1")" "$2"; }
 
 # lab_spawn NODE COMPONENT COMMAND...: runs COMMAND in NODE's namespace in a
 # session of its own (a Ctrl-C on the terminal does not reach it), output
-# appended to COMPONENT.log, PID in COMPONENT.pid. `ip netns exec` and setsid
-# both exec, so the PID is the server's. PERSEUS_LAB_DIR in its environment
-# tells our processes from any other that got the same PID later.
+# appended to COMPONENT.log, PID in COMPONENT.pid. The subshell, `setsid`
+# and `ip netns exec` all exec, so the PID is the server's. PERSEUS_LAB_DIR
+# in its environment tells our processes from any other that got the same
+# PID later.
 lab_spawn() {
     local node="$1" comp="$2"
     shift 2
-    # 9>&-: the lab's lock must not outlive this script in a server.
-    PERSEUS_LAB_DIR="$LAB_DIR" setsid ip netns exec "$(lab_ns "$node")" "$@" \
-        </dev/null >>"$(lab_logfile "$node" "$comp")" 2>&1 9>&- &
+    (
+        lab_close_fds
+        PERSEUS_LAB_DIR="$LAB_DIR" exec setsid ip netns exec "$(lab_ns "$node")" "$@"
+    ) </dev/null >>"$(lab_logfile "$node" "$comp")" 2>&1 &
     printf '%s\n' "$!" >"$(lab_pidfile "$node" "$comp")"
     # Not this shell's job: a kill of the server later (by a fault command,
     # another lab.sh) is no news to print here.
     disown "$!"
+}
+
+# lab_close_fds: closes every descriptor above 2 of this (sub)shell. A
+# server outlives whoever started it, and must hold nothing of theirs open:
+# the lab's lock, or a pipe a caller reads to its end (perseus runs `start`
+# with its stderr, which the experiment pipes into tee: a server holding it
+# kept tee, and whoever waits for the experiment's output, waiting forever).
+lab_close_fds() {
+    local fd
+    for fd in /proc/"$BASHPID"/fd/*; do
+        fd="${fd##*/}"
+        ((fd > 2)) || continue
+        exec {fd}>&-
+    done
 }
 
 # lab_pid NODE COMPONENT: the recorded PID, if that process still runs and
@@ -49,13 +65,7 @@ lab_alive() { lab_pid "$1" "$2" >/dev/null; }
 
 # lab_tree PID: PID and its descendants (a server's helpers, such as the
 # rsync that Galera's state transfer starts), parents first.
-lab_tree() {
-    local child
-    printf '%s\n' "$1"
-    for child in $(pgrep -P "$1" || true); do
-        lab_tree "$child"
-    done
-}
+lab_tree() { proc_tree "$1"; }
 
 # lab_kill NODE COMPONENT: SIGKILL to the recorded process and its
 # descendants, then waits (up to 10 s) until it is gone.

@@ -34,14 +34,14 @@ lab_ready_gate() {
 }
 
 # lab_heal_node NODE: undoes every fault the lab can put on NODE, so that
-# the cluster can become whole again: today an isolation (rejoin) and a
-# kill (start, waiting until it serves). A new kind of fault adds its undo
-# here; the readiness gate then checks the result.
+# the cluster can become whole again: resumes it if paused, removes its
+# network faults (and any partition it is part of), and starts it, waiting
+# until it serves, if a server of it is down. The readiness gate then
+# checks the result.
 lab_heal_node() {
     local node="$1" comp
-    if lab_node_isolated "$node"; then
-        lab_fault rejoin "$node"
-    fi
+    ! lab_node_paused "$node" || lab_signal_node "$node" CONT
+    lab_fault heal "$node"
     for comp in $(lab_engine_call components); do
         if ! lab_alive "$node" "$comp"; then
             lab_start_node "$node" wait

@@ -39,22 +39,10 @@ lab_suite_lab() {
     [[ -f "$LAB_STATE" ]] || lab_up --engine "$engine" --nodes "$nodes"
 }
 
-# lab_suite_can_delay: whether tc netem works on this kernel (delay needs
-# it), tried on the loopback of a throwaway namespace.
-lab_suite_can_delay() {
-    local ns="perseus-netem-check-$$" ok=1
-    ip netns add "$ns" 2>/dev/null || return 1
-    ip -n "$ns" link set lo up 2>/dev/null \
-        && ip netns exec "$ns" tc qdisc add dev lo root netem delay 1ms 2>/dev/null \
-        || ok=0
-    ip netns del "$ns" 2>/dev/null || true
-    ((ok == 1))
-}
-
 # lab_suite_unsupported SCHEDULE: why this machine cannot run the schedule,
 # or nothing.
 lab_suite_unsupported() {
-    if [[ " $1" == *:delay:* ]] && ! lab_suite_can_delay; then
+    if [[ " $1" == *:delay:* ]] && ! netfault_netem_works; then
         printf 'this kernel has no sch_netem: tc netem delay cannot run here\n'
     fi
 }
@@ -92,19 +80,6 @@ lab_suite_fault_args() {
     done
     for word in "${!commands[@]}"; do
         printf -- '--fault-cmd\n%s\n' "${commands[$word]}"
-    done
-}
-
-# lab_suite_heal: every fault undone on every node (heal-all when the lab
-# has it), so that the next run starts healthy.
-lab_suite_heal() {
-    local node
-    if declare -F lab_heal_all >/dev/null; then
-        lab_heal_all
-        return
-    fi
-    for node in $(lab_node_names); do
-        lab_heal_node "$node"
     done
 }
 
@@ -209,13 +184,13 @@ lab_suite_runs() {
             lab_suite_lab "$engine" "$nodes"
             if ! lab_ready_gate "$LAB_SUITE_READY" "$run_dir/readiness.jsonl" before; then
                 printf '%s\t%d\tunhealthy\t%s\n' "$name" "$rep" "${READY_PROBLEM:-not ready}" >>"$dir/not-run.tsv"
-                lab_suite_heal || true
+                lab_heal_all || true
                 continue
             fi
             lab_suite_measure "$run_dir" "$suite/$name/$rep" "$duration" "$schedule" "$rep" \
                 || say "suite: $name repetition $rep left no complete report (see $run_dir)"
             lab_suite_logs "$run_dir"
-            lab_suite_heal || say "suite: healing after $name repetition $rep failed; the next gate decides"
+            lab_heal_all || say "suite: healing after $name repetition $rep failed; the next gate decides"
             lab_ready_gate "$LAB_SUITE_READY" "$run_dir/readiness.jsonl" after || true
         done
     done <<<"$plan"

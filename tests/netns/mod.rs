@@ -1,6 +1,9 @@
 //! Helpers for the root-only tests that build network namespaces (isolation, lab).
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod lab;
+pub mod net;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -75,4 +78,22 @@ pub fn iptables_rules(netns: Option<&str>, skip: Option<&str>) -> Vec<String> {
             _ => l.to_string(),
         })
         .collect()
+}
+
+/// Whether this kernel has sch_netem (as bin/lib/netfault.sh finds out: a
+/// netem qdisc on the loopback of a throwaway namespace).
+pub fn netem_here() -> bool {
+    let ns = format!("perseus-netem-test-{}", std::process::id());
+    ok("ip", &["netns", "add", &ns]);
+    let works = run(
+        "ip",
+        &[
+            "netns", "exec", &ns, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay",
+            "1ms",
+        ],
+    )
+    .status
+    .success();
+    ok("ip", &["netns", "del", &ns]);
+    works
 }
