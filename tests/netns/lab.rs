@@ -251,11 +251,17 @@ pub fn check_against_table(
         let down = secs(&f["downtime_us"]).unwrap();
         let (from, to) = (at as u64 + 1, (at + settle) as u64 + 1);
         // Whole seconds without any success lie inside the downtime, which
-        // can exceed them by at most the two partial seconds at its ends.
+        // can exceed them by the two partial seconds at its ends, and by the
+        // seconds holding only a stray success or two: a node that succeeds
+        // once between two gaps longer than --gap is up at that instant
+        // only, so the cluster's outages touch there (docs/report.md).
         let zero = (from..=to).filter(|&s| row(s)[1] == 0).count() as f64;
+        let stray = (from..=to)
+            .filter(|&s| (1..=2).contains(&row(s)[1]))
+            .count() as f64;
         assert!(
-            zero <= down + 0.01 && down <= zero + 2.0,
-            "{f}: downtime {down} s, {zero} empty rows"
+            zero <= down + 0.01 && down <= zero + stray + 2.0,
+            "{f}: downtime {down} s, {zero} empty rows, {stray} with a stray success"
         );
         // From the second after T on, every expected node has successes.
         let cols = expected(f);
