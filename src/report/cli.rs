@@ -6,6 +6,7 @@ use super::leaderboard::parse_not_run;
 use super::options::Options;
 use crate::duration;
 use crate::suite::{self, Suite};
+use getopts::Matches;
 
 pub struct Config {
     /// What goes to standard output; None when only `--html` was asked for.
@@ -119,20 +120,57 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     let m = opts
         .parse(args)
         .map_err(|e| format!("{e} (see perseus-report --help)"))?;
+    if let Some(info) = info(&m, &opts)? {
+        return Ok(Parsed::Info(info));
+    }
+    let html = m.opt_str("html");
+    let format = format(&m, html.is_some())?;
+    if m.opt_present("errors") && !matches!(format, Some(Format::Text | Format::Table)) {
+        return Err(
+            "--errors adds columns to the table, which --json, --markdown and --html alone do not print".into(),
+        );
+    }
+    let board = board(&m)?;
+    let (options, max_downtime_us) = options(&m, format, html.as_deref())?;
+    // A suite's leaderboard may have no run at all to show (none could start).
+    if m.free.is_empty() && board.suite.is_none() {
+        return Err("no LOG given (a file, or - for standard input; see --help)".into());
+    }
+    if m.free.iter().filter(|l| *l == "-").count() > 1 {
+        return Err("standard input (-) can be read only once".into());
+    }
+    Ok(Parsed::Run(Config {
+        format,
+        html,
+        options,
+        max_downtime_us,
+        skip_bad: m.opt_present("skip-bad"),
+        board,
+        logs: m.free,
+    }))
+}
+
+/// What to print instead of a report: help, the version, a suite's plan.
+fn info(m: &Matches, opts: &getopts::Options) -> Result<Option<String>, String> {
     if m.opt_present("help") {
         let brief = "Usage: perseus-report [options] LOG...\n\nReplays perseus event logs (`-` reads standard input) into the per-second\ntable and a summary: outages, what each fault did, a consistency check and\nlatency; --html FILE also writes a page of charts; --leaderboard compares runs\nby scenario. Exit status: 0 fine, 1 a limit exceeded (--max-downtime, a\nsuite's limits), 2 bad input.\nDurations: 20 (seconds), 1.5s, 250ms, 2m. See docs/report.md.";
-        return Ok(Parsed::Info(opts.usage(brief)));
+        return Ok(Some(opts.usage(brief)));
     }
     if m.opt_present("version") {
-        return Ok(Parsed::Info(format!(
+        return Ok(Some(format!(
             "perseus-report {}\n",
             env!("CARGO_PKG_VERSION")
         )));
     }
-    if let Some(file) = m.opt_str("check-suite") {
-        return load_suite(&file).map(|s| Parsed::Info(plan(&s)));
+    match m.opt_str("check-suite") {
+        Some(file) => load_suite(&file).map(|s| Some(plan(&s))),
+        None => Ok(None),
     }
-    let chosen: Vec<(&str, Format)> = [
+}
+
+/// The format on standard output: None when only the page is wanted.
+fn format(m: &Matches, html: bool) -> Result<Option<Format>, String> {
+    let chosen: Vec<Format> = [
         ("text", Format::Text),
         ("table", Format::Table),
         ("json", Format::Json),
@@ -140,22 +178,28 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     ]
     .into_iter()
     .filter(|(name, _)| m.opt_present(name))
+    .map(|(_, f)| f)
     .collect();
-    let html = m.opt_str("html");
-    let mut format = match chosen.as_slice() {
-        [] if html.is_some() && !m.opt_present("leaderboard") => None,
+    let leaderboard = m.opt_present("leaderboard");
+    let format = match chosen.as_slice() {
+        [] if html && !leaderboard => None,
         [] => Some(Format::Text),
-        [(_, f)] => Some(*f),
+        [f] => Some(*f),
         _ => return Err("--text, --table, --json and --markdown exclude each other".into()),
     };
-    if m.opt_present("leaderboard") {
-        format = Some(Format::Leaderboard(match format {
-            Some(Format::Json) => Style::Json,
-            Some(Format::Markdown) => Style::Markdown,
-            Some(Format::Text) | None => Style::Text,
-            _ => return Err("--leaderboard and --table exclude each other".into()),
-        }));
+    if !leaderboard {
+        return Ok(format);
     }
+    Ok(Some(Format::Leaderboard(match format {
+        Some(Format::Json) => Style::Json,
+        Some(Format::Markdown) => Style::Markdown,
+        Some(Format::Text) | None => Style::Text,
+        _ => return Err("--leaderboard and --table exclude each other".into()),
+    })))
+}
+
+/// `--suite` and `--not-run`, for the leaderboard.
+fn board(m: &Matches) -> Result<Input, String> {
     let suite = match m.opt_str("suite") {
         Some(_) if !m.opt_present("leaderboard") => {
             return Err(
@@ -174,35 +218,25 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
         }
         None => Vec::new(),
     };
-    if m.opt_present("errors") && !matches!(format, Some(Format::Text | Format::Table)) {
-        return Err(
-            "--errors adds columns to the table, which --json, --markdown and --html alone do not print".into(),
-        );
-    }
+    Ok(Input { suite, not_run })
+}
+
+/// The analysis settings, and `--max-downtime`.
+fn options(
+    m: &Matches,
+    format: Option<Format>,
+    html: Option<&str>,
+) -> Result<(Options, Option<u64>), String> {
+    let max_downtime_us = m
+        .opt_str("max-downtime")
+        .map(|d| micros(&d, "max-downtime"))
+        .transpose()?;
     let mut options = Options {
         error_columns: m.opt_present("errors"),
-        table_only: format == Some(Format::Table) && html.is_none(),
+        table_only: format == Some(Format::Table) && html.is_none() && max_downtime_us.is_none(),
+        bucket_us: bucket(m, html)?,
         ..Options::default()
     };
-    if let Some(file) = &html {
-        if file.is_empty() || file == "-" {
-            return Err("--html needs a file name: the page is written there".into());
-        }
-        options.bucket_us = Some(DEFAULT_BUCKET_US);
-    }
-    if let Some(bucket) = m.opt_str("bucket") {
-        if html.is_none() {
-            return Err(
-                "--bucket sets the resolution of the HTML page's charts: give --html FILE too"
-                    .into(),
-            );
-        }
-        let us = micros(&bucket, "bucket")?;
-        if us < 1_000 {
-            return Err("--bucket must be at least 1ms".into());
-        }
-        options.bucket_us = Some(us);
-    }
     if let Some(gap) = m.opt_str("gap") {
         options.gap_us = micros(&gap, "gap")?;
         if options.gap_us < 1_000 {
@@ -212,29 +246,31 @@ pub fn parse(args: &[String]) -> Result<Parsed, String> {
     if let Some(steady) = m.opt_str("steady") {
         options.steady_us = micros(&steady, "steady")?;
     }
-    let max_downtime_us = match m.opt_str("max-downtime") {
-        Some(d) => Some(micros(&d, "max-downtime")?),
-        None => None,
+    Ok((options, max_downtime_us))
+}
+
+/// The HTML page's bucket, when a page is wanted.
+fn bucket(m: &Matches, html: Option<&str>) -> Result<Option<u64>, String> {
+    let Some(file) = html else {
+        if m.opt_present("bucket") {
+            return Err(
+                "--bucket sets the resolution of the HTML page's charts: give --html FILE too"
+                    .into(),
+            );
+        }
+        return Ok(None);
     };
-    if max_downtime_us.is_some() {
-        options.table_only = false;
+    if file.is_empty() || file == "-" {
+        return Err("--html needs a file name: the page is written there".into());
     }
-    // A suite's leaderboard may have no run at all to show (none could start).
-    if m.free.is_empty() && !(m.opt_present("leaderboard") && m.opt_present("suite")) {
-        return Err("no LOG given (a file, or - for standard input; see --help)".into());
+    let Some(bucket) = m.opt_str("bucket") else {
+        return Ok(Some(DEFAULT_BUCKET_US));
+    };
+    let us = micros(&bucket, "bucket")?;
+    if us < 1_000 {
+        return Err("--bucket must be at least 1ms".into());
     }
-    if m.free.iter().filter(|l| *l == "-").count() > 1 {
-        return Err("standard input (-) can be read only once".into());
-    }
-    Ok(Parsed::Run(Config {
-        format,
-        html,
-        options,
-        max_downtime_us,
-        skip_bad: m.opt_present("skip-bad"),
-        board: Input { suite, not_run },
-        logs: m.free,
-    }))
+    Ok(Some(us))
 }
 
 fn load_suite(file: &str) -> Result<Suite, String> {
