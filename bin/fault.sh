@@ -164,9 +164,12 @@ fault_partition() {
         return 0
     fi
     local own n host
-    own="$(cluster_field "$CLUSTER" "$self" .host)"
+    local -A host_of=()
+    while read -r n host; do host_of[$n]="$host"; done < <(cluster_hosts "$CLUSTER")
+    own="${host_of[$self]}"
     for n in "${cut[@]}"; do
-        host="$(cluster_field "$CLUSTER" "$n" .host)"
+        host="${host_of[$n]}"
+        [[ -n "$host" ]] || die "cluster file $CLUSTER: node $n: missing field host"
         netfault_ipv4 "$host" || die "node $n: host '$host': only IPv4 addresses are supported"
         [[ "$host" == "$own" ]] || hosts+=("$host")
     done

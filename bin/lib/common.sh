@@ -55,9 +55,23 @@ cluster_field() {
     local file="$1" node="$2" path="$3" value
     need_cmd jq
     [[ -r "$file" ]] || die "cluster file $file: cannot read it"
-    jq -e --arg n "$node" 'has($n)' "$file" >/dev/null 2>&1 \
-        || die "unknown node '$node': $file lists $(cluster_nodes "$file" | paste -sd, -)"
-    value="$(jq -er --arg n "$node" ".[\$n]${path} // empty" "$file" 2>/dev/null)" \
-        || die "cluster file $file: node $node: missing field ${path#.}"
-    printf '%s\n' "$value"
+    # One jq per lookup: a fault command reads several, and each jq costs
+    # tens of milliseconds on a loaded host, all of it before the fault
+    # takes effect.
+    value="$(jq -r --arg n "$node" \
+        "if has(\$n) then (.[\$n]${path} // null | if . == null then \"missing\" else \"ok \\(.)\" end) else \"unknown\" end" \
+        "$file" 2>/dev/null)" || die "cluster file $file: not valid JSON"
+    case "$value" in
+        "ok "*) printf '%s\n' "${value#ok }" ;;
+        unknown) die "unknown node '$node': $file lists $(cluster_nodes "$file" | paste -sd, -)" ;;
+        *) die "cluster file $file: node $node: missing field ${path#.}" ;;
+    esac
+}
+
+# cluster_hosts FILE: `NODE HOST` a line for every node, in file order (one
+# jq for a whole partition's lookups).
+cluster_hosts() {
+    need_cmd jq
+    [[ -r "$1" ]] || die "cluster file $1: cannot read it"
+    jq -r 'to_entries[] | "\(.key) \(.value.host // "")"' "$1" 2>/dev/null || die "cluster file $1: not valid JSON"
 }
