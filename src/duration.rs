@@ -26,6 +26,13 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(value * scale))
 }
 
+/// Microseconds as seconds with three decimals, `12.345`: truncated, never
+/// rounded, so that one instant or span reads the same wherever it is
+/// printed (the live table, the report, a verdict).
+pub fn show_secs(us: u64) -> String {
+    format!("{}.{:03}", us / 1_000_000, us / 1000 % 1000)
+}
+
 /// Milliseconds as an option would be written: `2s`, `10ms`.
 pub fn show_ms(ms: u64) -> String {
     if ms.is_multiple_of(1000) {
@@ -50,5 +57,15 @@ mod tests {
         assert!(parse("nan").is_err());
         assert_eq!(show_ms(300_000), "300s");
         assert_eq!(show_ms(10), "10ms");
+    }
+
+    #[test]
+    fn seconds_are_truncated_so_every_place_prints_the_same() {
+        // A median of 11.238810 s once read 11.238 in the board and 11.239
+        // in the verdict beside it.
+        assert_eq!(show_secs(11_238_810), "11.238");
+        assert_eq!(show_secs(999), "0.000");
+        assert_eq!(show_secs(20_315_999), "20.315");
+        assert_eq!(show_secs(0), "0.000");
     }
 }

@@ -151,6 +151,14 @@ fn medians_spreads_and_verdicts_by_scenario() {
     let out = report(&args, b"");
     let t = text(&out.stdout);
     assert!(
+        t.contains("  0 anomalies, 0 lost writes, 0 late-landing writes\n"),
+        "{t}"
+    );
+    assert!(
+        t.contains("  1 anomalies (in 1 of 1 runs), 1 lost writes (in 1 of 1 runs), 0 late-landing writes\n"),
+        "{t}"
+    );
+    assert!(
         t.contains(
             "s/isolate: 3/3 runs, database unknown; verdict FAIL: downtime 3.500 s > 3.000 s"
         ),
@@ -256,4 +264,28 @@ fn check_suite_prints_the_plan_or_names_the_mistake() {
     );
     let out = report(&["--suite", &good, "-"], b"");
     assert!(text(&out.stderr).contains("use it with --leaderboard"));
+}
+
+#[test]
+fn with_a_suite_the_board_keeps_the_suites_order_whatever_the_logs() {
+    let dir = scratch_dir("leaderboard-order");
+    let suite = write(&dir, "s.json", SUITE.as_bytes());
+    let mut logs = logs(&dir);
+    logs.reverse();
+    let mut args = vec!["--leaderboard", "--json", "--suite", &suite];
+    args.extend(logs.iter().map(String::as_str));
+    let doc: Value = serde_json::from_slice(&report(&args, b"").stdout).expect("json");
+    let names: Vec<&str> = doc["leaderboard"]["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .filter_map(|s| s["scenario"].as_str())
+        .collect();
+    assert_eq!(names, ["s/isolate", "s/kill", "s/never-ran"]);
+
+    // Without a suite, the order the logs came in.
+    let mut args = vec!["--leaderboard", "--json"];
+    args.extend(logs.iter().map(String::as_str));
+    let doc: Value = serde_json::from_slice(&report(&args, b"").stdout).expect("json");
+    assert_eq!(doc["leaderboard"]["scenarios"][0]["scenario"], "s/kill");
 }

@@ -364,8 +364,8 @@ fn shut_down(stop: &StopSignal, started: Started) -> StopMsg {
 fn summarize(stats: &Stats, stop: &StopSignal, log: Option<PathBuf>) {
     let reason = stop.reason().map_or("unknown", |r| r.name());
     eprintln!(
-        "perseus: stopped ({reason}) at {:.3} s: {} successful iterations, {} failed operations",
-        stats.end_us as f64 / 1e6,
+        "perseus: stopped ({reason}) at {} s: {} successful iterations, {} failed operations",
+        crate::duration::show_secs(stats.end_us),
         stats.iterations,
         stats.error_count()
     );

@@ -10,6 +10,7 @@ use super::inflight::Current;
 use super::log_file::LogFile;
 use super::stop::{StopReason, StopSignal};
 use super::watermark::Watermark;
+use crate::duration::show_secs;
 use crate::event::{ErrorKind, Event, Fault, InFlightFault, InFlightOp, Op, OpError, OpKind, Stop};
 use crate::tally::{self, Tally};
 use crate::text::escape;
@@ -328,8 +329,8 @@ impl State {
     /// One `#` line per fault, between the table's rows on a terminal.
     fn announce_fault(&mut self, f: &Fault<'_>, status: &str) {
         let line = format!(
-            "# {:.3}s fault {} {}: {status} — {}",
-            f.t_us as f64 / 1e6,
+            "# {}s fault {} {}: {status} — {}",
+            show_secs(f.t_us),
             escape(&f.action),
             escape(&f.node),
             escape(&f.note)

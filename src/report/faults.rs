@@ -308,8 +308,8 @@ fn stamp(f: &FaultEvent, late_by_us: Option<u64>) -> (&'static str, Option<Strin
         return (
             "untrusted",
             Some(format!(
-                "its line came {:.3} s after events later than it (a clock that stepped, or another host's clock?); latency not measured",
-                late as f64 / 1e6
+                "its line came {} s after events later than it (a clock that stepped, or another host's clock?); latency not measured",
+                crate::duration::show_secs(late)
             )),
         );
     }

@@ -247,6 +247,18 @@ impl Builder {
                     scenarios.push(board(&key, &[], Some(sc.repeat), not_run(&key), limits));
                 }
             }
+            // The suite's order, not the logs': a reader compares the board
+            // with the file, and logs come in whatever order a glob gives.
+            // Runs of no planned scenario follow, as they came (stable sort).
+            scenarios.sort_by_key(|b| {
+                let planned = |sc: &&crate::suite::Scenario| {
+                    b.scenario == sc.name || b.scenario == format!("{}/{}", s.name, sc.name)
+                };
+                s.scenarios
+                    .iter()
+                    .position(|sc| planned(&sc))
+                    .unwrap_or(usize::MAX)
+            });
         }
         Leaderboard {
             suite: suite.map(|s| s.name.clone()),
@@ -320,7 +332,7 @@ fn fault_boards(runs: &[RunEntry]) -> Vec<FaultBoard> {
 }
 
 fn secs(us: u64) -> String {
-    format!("{:.3} s", us as f64 / 1e6)
+    format!("{} s", crate::duration::show_secs(us))
 }
 
 /// Judges every run against the limits: a limit fails when any run exceeds

@@ -26,7 +26,7 @@ pub fn ms(us: u64) -> String {
 
 /// Microseconds as seconds with three decimals (milliseconds): `12.345`.
 pub fn secs(us: u64) -> String {
-    format!("{}.{:03}", us / 1_000_000, us / 1000 % 1000)
+    crate::duration::show_secs(us)
 }
 
 /// An optional duration in ms, or [`NONE`].

@@ -3,7 +3,7 @@
 //! not settle; the JSON keeps microseconds and is documented in
 //! docs/report.md.
 
-use super::cells::{quoted, NEVER, NONE};
+use super::cells::{quoted, secs, NEVER, NONE};
 use super::markdown::table;
 use super::Exporter;
 use crate::report::leaderboard::{Builder, FaultBoard, Leaderboard, NotRun, ScenarioBoard, Spread};
@@ -84,20 +84,19 @@ impl Exporter for LeaderboardExporter {
     }
 }
 
-fn s3(us: u64) -> String {
-    format!("{}.{:03}", us / 1_000_000, us / 1000 % 1000)
-}
-
 /// `6.038 [5.102–6.401]`, `never`, or `-` with no runs.
 pub fn spread(s: &Spread) -> String {
     if s.n == 0 {
         return NONE.into();
     }
-    let one = |v: Option<u64>| v.map_or_else(|| NEVER.to_string(), s3);
-    if s.n == 1 || s.min_us == s.max_us && s.never == 0 {
+    let one = |v: Option<u64>| v.map_or_else(|| NEVER.to_string(), secs);
+    let (low, high) = (one(s.min_us), one(s.max_us));
+    // A range that prints as one number ("0.000 [0.000–0.000]", spans under
+    // a millisecond apart) says nothing the median does not.
+    if s.n == 1 || low == high {
         return one(s.median_us);
     }
-    format!("{} [{}–{}]", one(s.median_us), one(s.min_us), one(s.max_us))
+    format!("{} [{low}–{high}]", one(s.median_us))
 }
 
 fn runs(b: &ScenarioBoard) -> String {
@@ -117,9 +116,18 @@ pub(crate) fn fault_name(f: &FaultBoard) -> String {
 }
 
 fn writes(b: &ScenarioBoard) -> String {
+    // "in 0 runs" after a zero reads like a count of runs checked; say how
+    // many runs had any only when some did.
+    let runs = b.runs.len();
+    let among = |count: u64, what: &str, with: usize| match with {
+        0 => format!("{count} {what}"),
+        _ => format!("{count} {what} (in {with} of {runs} runs)"),
+    };
     format!(
-        "{} anomalies in {} runs, {} lost writes in {} runs, {} late-landing writes",
-        b.anomalies, b.anomaly_runs, b.lost_writes, b.lost_write_runs, b.late_writes
+        "{}, {}, {} late-landing writes",
+        among(b.anomalies, "anomalies", b.anomaly_runs),
+        among(b.lost_writes, "lost writes", b.lost_write_runs),
+        b.late_writes
     )
 }
 
