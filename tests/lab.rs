@@ -255,8 +255,7 @@ fn kill_and_start(lab: &Lab) {
 }
 
 fn experiment(lab: &Lab) {
-    let run = lab.experiment(
-        "run",
+    let run = lab.experiment_in_default_place(
         3,
         &[
             "--target",

@@ -52,7 +52,7 @@ $(netfault_tc_plan new eth0 "" "$arg" "$LAB_NET.12" "$LAB_NET.13")
 }
 
 lab_experiment() {
-    local engine="" duration=60 fault_at=20 undo_at=40 target=leader results="" node rc=0 nodes=""
+    local engine="" duration=60 fault_at=20 undo_at=40 target=leader results="" node rc=0 nodes="" chosen=""
     local ready_limit="$LAB_READY_WAIT" healed=0
     CUT=isolate REPAIR=rejoin
     while (($#)); do
@@ -79,6 +79,7 @@ lab_experiment() {
     ready_limit "$ready_limit" "experiment: --ready-timeout"
     # perseus splits a fault command on whitespace.
     [[ "$PERSEUS_ROOT" != *[[:space:]]* ]] || die "the repository path has a space; perseus cannot call $PERSEUS_ROOT/bin/lab.sh"
+    chosen="$results"
     results="$(realpath -m "${results:-${PERSEUS_RESULTS_DIR:-$PERSEUS_ROOT/results}/$(date +%Y%m%d-%H%M%S)}")"
     [[ ! -e "$results/events.jsonl" ]] || die "$results already holds a run"
     lab_tools
@@ -93,6 +94,9 @@ lab_experiment() {
         lab_whole || die "the lab is not whole (see $(basename "$0") status): start the node that is down, or down and up"
     fi
     mkdir -p "$results"
+    # results/latest: the newest run or suite, as with suites; a directory
+    # given with --results is the user's and leaves it alone.
+    [[ -n "$chosen" ]] || ln -sfn "$(basename "$results")" "$(dirname "$results")/latest"
     # A cluster still warming up or catching up would be measured instead of
     # the fault: nothing starts until it is whole.
     lab_ready_gate "$ready_limit" "$results/readiness.jsonl" before \

@@ -309,6 +309,39 @@ impl Lab {
         all.extend_from_slice(args);
         all.extend(["--results", dir.to_str().unwrap()]);
         let out = self.ok(&all);
+        if let Ok(latest) = std::fs::read_link(self.results.join("latest")) {
+            assert_ne!(
+                Some(latest.as_os_str()),
+                dir.file_name(),
+                "--results moved latest"
+            );
+        }
+        self.check_run(dir, out, nodes)
+    }
+
+    /// An experiment in the default place, `$PERSEUS_RESULTS_DIR/DATE-TIME`,
+    /// which `latest` beside it then names.
+    pub fn experiment_in_default_place(&self, nodes: usize, args: &[&str]) -> Run {
+        let mut all = vec!["experiment"];
+        all.extend_from_slice(args);
+        let out = self.ok(&all);
+        let stdout = text(&out.stdout);
+        let last = stdout.lines().last().unwrap_or_default();
+        let dir = PathBuf::from(
+            last.strip_prefix("results: ")
+                .expect("the last line names the results"),
+        );
+        assert_eq!(dir.parent(), Some(self.results.as_path()), "{last}");
+        let latest = std::fs::read_link(self.results.join("latest")).expect("results/latest");
+        assert_eq!(
+            Some(latest.as_os_str()),
+            dir.file_name(),
+            "latest names the run"
+        );
+        self.check_run(dir, out, nodes)
+    }
+
+    fn check_run(&self, dir: PathBuf, out: Output, nodes: usize) -> Run {
         let stdout = text(&out.stdout);
         let last = stdout.lines().last().unwrap_or_default();
         assert_eq!(
