@@ -164,7 +164,10 @@ fn medians_spreads_and_verdicts_by_scenario() {
         ),
         "{t}"
     );
-    assert!(t.contains("1 isolate (n1): downtime 2.500 [1.500–3.500], partial downtime 0.000, settle 2.500 [1.500–3.500]"), "{t}");
+    // Throughput: the window [3 s, 8 s) holds both nodes' success at 3 s,
+    // n2's from 3 s + down, n1's from 7 s, against 20 a second before:
+    // (2 + (50 - 10 × down) + 10) / 5 s / 20 = 47, 37, 27 %.
+    assert!(t.contains("1 isolate (n1): downtime 2.500 [1.500–3.500], partial downtime 0.000, settle 2.500 [1.500–3.500], throughput 37.0 % [27.0–47.0 %]\n"), "{t}");
     args.insert(0, "--markdown");
     let md = text(&report(&args, b"").stdout);
     assert!(

@@ -191,6 +191,20 @@ fn settle_downtime_and_partial_downtime_after_each_fault() {
     assert_eq!(s.faults[3].measured_until_us, 20 * S);
     let cluster: Vec<_> = s.cluster_outages().map(outage).collect();
     assert_eq!(cluster, vec![(None, 6 * S, 7_100 * MS, 1_100 * MS)]);
+    // docs/report.md's worked example: 3 nodes × 10 a second over
+    // [1 s, 5 s); the isolation's window [5.05, 7.3) holds n2's successes
+    // at 5.1, 5.2 and n3's at 5.1–6.0 and 7.1, 7.2: 14 in 2.25 s.
+    let b = s.baseline.as_ref().expect("baseline");
+    assert_eq!(
+        (b.from_us, b.until_us, b.iterations, b.per_s),
+        (S, 5 * S, 120, 30.0)
+    );
+    let t = s.faults[0].throughput.as_ref().expect("throughput");
+    assert_eq!((t.iterations, t.window_us), (14, 2_250 * MS));
+    assert_eq!(
+        perseus::report::export::cells::throughput(&s.faults[0]),
+        "20.7 % (6.2/s)"
+    );
 }
 
 #[test]

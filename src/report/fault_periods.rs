@@ -102,6 +102,7 @@ mod tests {
             latency: None,
             stamp: "exact",
             note: None,
+            throughput: None,
         }
     }
 

@@ -17,6 +17,7 @@ use super::latency::LatencyReport;
 use super::limits;
 use super::outages::{Interval, OutageTracker};
 use super::settle::settle;
+use super::throughput::Throughput;
 use crate::event::fault_clock;
 use serde::Serialize;
 
@@ -48,6 +49,9 @@ pub struct FaultReport {
     pub stamp: &'static str,
     /// Why a stamp is not exact, or a window not measured or cut short.
     pub note: Option<String>,
+    /// Iterations a second in the latency window, against the run's
+    /// baseline (`throughput.rs`); None when the window was not measured.
+    pub throughput: Option<Throughput>,
 }
 
 /// A fault event as the analysis keeps it.
@@ -281,6 +285,8 @@ impl Faults {
                 latency,
                 stamp,
                 note,
+                // Needs the whole run's baseline: filled in by the run's summary.
+                throughput: None,
             });
         }
         FaultResults {

@@ -62,6 +62,37 @@ pub struct FaultBoard {
     pub downtime: Spread,
     pub partial_downtime: Spread,
     pub settle: Spread,
+    /// Throughput as a share of each run's baseline, over the runs that
+    /// measured one (`throughput.rs`).
+    pub throughput: Shares,
+}
+
+/// Median, minimum and maximum of shares (1.0 = the baseline's rate).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shares {
+    pub n: usize,
+    pub median: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Shares {
+    pub fn of(values: &[f64]) -> Shares {
+        let mut v = values.to_vec();
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(v[n / 2]),
+            _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+        };
+        Shares {
+            n,
+            median,
+            min: v.first().copied(),
+            max: v.last().copied(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -326,6 +357,11 @@ fn fault_boards(runs: &[RunEntry]) -> Vec<FaultBoard> {
                 downtime: spread(&|f| Some(f.downtime_us)),
                 partial_downtime: spread(&|f| Some(f.partial_downtime_us)),
                 settle: spread(&|f| f.settle_us),
+                throughput: Shares::of(
+                    &nth.iter()
+                        .filter_map(|f| f.throughput.as_ref()?.of_baseline)
+                        .collect::<Vec<_>>(),
+                ),
             }
         })
         .collect()

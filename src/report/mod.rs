@@ -41,6 +41,7 @@ pub mod series;
 pub mod settle;
 pub mod summary;
 pub mod table_scan;
+pub mod throughput;
 pub mod timeline;
 
 use options::Options;

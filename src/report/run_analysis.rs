@@ -13,6 +13,7 @@ use super::reorder::WINDOW_US;
 use super::series::{Series, SeriesReport};
 use super::summary::RunSummary;
 use super::table_scan::Counted;
+use super::throughput;
 use super::timeline::{Timed, Timeline, What};
 use crate::event::{Event, Fault, Op, Start, Stop};
 use crate::tally::{self, Tally};
@@ -338,7 +339,13 @@ impl RunAnalysis {
         end_us: u64,
         warnings: Vec<String>,
     ) -> Result<RunSummary, String> {
-        let timeline = a.timeline.finish(end_us, &self.names)?;
+        let mut timeline = a.timeline.finish(end_us, &self.names)?;
+        let faults = &mut timeline.faults.reports;
+        let first_fault = faults.iter().map(|f| f.t_us).min();
+        let baseline = throughput::baseline(&self.tally, self.names.len(), first_fault, end_us);
+        for f in faults.iter_mut() {
+            f.throughput = throughput::during(f, baseline.as_ref());
+        }
         let stop = self.stop.as_ref();
         Ok(RunSummary {
             run: self.start.run.clone(),
@@ -359,6 +366,7 @@ impl RunAnalysis {
             errors: a.errors,
             outages: timeline.outages,
             faults: timeline.faults.reports,
+            baseline,
             faults_ignored: a.faults_ignored,
             faults_after_end: timeline.faults.after_end,
             faults_over_limit: timeline.faults.over_limit,

@@ -6,6 +6,7 @@ use super::consistency::{Anomaly, LateWrite};
 use super::errors::ErrorGroups;
 use super::faults::FaultReport;
 use super::latency::LatencyReport;
+use super::throughput::Baseline;
 use crate::event::{InFlightFault, InFlightOp};
 use serde::Serialize;
 
@@ -46,6 +47,9 @@ pub struct RunSummary {
     /// Node outages and whole-cluster outages, by start (cluster first).
     pub outages: Vec<OutageReport>,
     pub faults: Vec<FaultReport>,
+    /// The rate before the first fault that each fault's throughput is
+    /// measured against; None without a full second before it.
+    pub baseline: Option<Baseline>,
     /// Fault events whose command failed: not analysed.
     pub faults_ignored: u64,
     /// Fault events stamped after the run's end: not analysed.

@@ -68,6 +68,41 @@ pub fn three(f: Option<&FaultReport>) -> [String; 3] {
     }
 }
 
+/// Iterations a second, one decimal: `2650.3/s`.
+pub fn rate(per_s: f64) -> String {
+    format!("{per_s:.1}/s")
+}
+
+/// A share as a percentage, one decimal: `0.5 %`.
+pub fn percent(ratio: f64) -> String {
+    format!("{:.1} %", ratio * 100.0)
+}
+
+/// A fault's throughput: `0.5 % (10.0/s)`, `10.0/s` without a baseline, or
+/// [`NONE`] when its window was not measured.
+pub fn throughput(f: &FaultReport) -> String {
+    match &f.throughput {
+        None => NONE.into(),
+        Some(t) => match t.of_baseline {
+            Some(share) => format!("{} ({})", percent(share), rate(t.per_s)),
+            None => rate(t.per_s),
+        },
+    }
+}
+
+/// What each fault's throughput is measured against, for a heading.
+pub fn baseline(s: &RunSummary) -> String {
+    match &s.baseline {
+        Some(b) => format!(
+            "throughput against the {} of {}–{} s, before the first fault",
+            rate(b.per_s),
+            secs(b.from_us),
+            secs(b.until_us)
+        ),
+        None => "no full second before the first fault to compare throughput with".into(),
+    }
+}
+
 /// One fault: when, what, on which node, its numbers, and what to know of
 /// its stamp or window.
 pub struct FaultCells {
@@ -101,7 +136,7 @@ pub fn fault(f: &FaultReport) -> FaultCells {
 }
 
 /// A fault as a table row: at, action, node, downtime, partial downtime,
-/// settle, note ([`NONE`] when there is none).
+/// settle, throughput, note ([`NONE`] when there is none).
 pub fn fault_row(f: &FaultReport) -> Vec<String> {
     let c = fault(f);
     vec![
@@ -111,6 +146,7 @@ pub fn fault_row(f: &FaultReport) -> Vec<String> {
         c.numbers.downtime,
         c.numbers.partial,
         c.numbers.settle,
+        throughput(f),
         c.note.unwrap_or_else(|| NONE.into()),
     ]
 }

@@ -3,10 +3,12 @@
 //! not settle; the JSON keeps microseconds and is documented in
 //! docs/report.md.
 
-use super::cells::{quoted, secs, NEVER, NONE};
+use super::cells::{percent, quoted, secs, NEVER, NONE};
 use super::markdown::table;
 use super::Exporter;
-use crate::report::leaderboard::{Builder, FaultBoard, Leaderboard, NotRun, ScenarioBoard, Spread};
+use crate::report::leaderboard::{
+    Builder, FaultBoard, Leaderboard, NotRun, ScenarioBoard, Shares, Spread,
+};
 use crate::report::run_analysis::Finished;
 use crate::suite::Suite;
 use serde::Serialize;
@@ -106,6 +108,24 @@ fn runs(b: &ScenarioBoard) -> String {
     }
 }
 
+/// `2.0 % [0.1–3.5 %]`, or `-` when no run measured a share.
+pub fn shares(s: &Shares) -> String {
+    let Some(median) = s.median else {
+        return NONE.into();
+    };
+    let (low, high) = (s.min.map(number), s.max.map(number));
+    if s.n == 1 || low == high {
+        return percent(median);
+    }
+    let (low, high) = (low.unwrap_or_default(), high.unwrap_or_default());
+    format!("{} [{low}–{high} %]", percent(median))
+}
+
+/// A share as a percentage's number alone: `2.0`.
+fn number(share: f64) -> String {
+    format!("{:.1}", share * 100.0)
+}
+
 pub(crate) fn fault_name(f: &FaultBoard) -> String {
     format!(
         "{} {} ({})",
@@ -171,7 +191,7 @@ pub fn text(board: &Leaderboard) -> String {
         Some(s) => format!("leaderboard of suite {} ", quoted(s)),
         None => "leaderboard ".into(),
     };
-    o.push_str("(seconds: median [min–max] over the runs)\n");
+    o.push_str("(seconds: median [min–max] over the runs; throughput: share of the rate before the first fault)\n");
     for b in &board.scenarios {
         o.push_str(&format!(
             "\n{}: {} runs, database {}; verdict {}\n",
@@ -182,11 +202,12 @@ pub fn text(board: &Leaderboard) -> String {
         ));
         for f in &b.faults {
             o.push_str(&format!(
-                "  {}: downtime {}, partial downtime {}, settle {}\n",
+                "  {}: downtime {}, partial downtime {}, settle {}, throughput {}\n",
                 fault_name(f),
                 spread(&f.downtime),
                 spread(&f.partial_downtime),
-                spread(&f.settle)
+                spread(&f.settle),
+                shares(&f.throughput)
             ));
         }
         o.push_str(&format!("  {}\n  errors: {}\n", writes(b), errors(b)));
@@ -204,7 +225,7 @@ pub fn markdown(board: &Leaderboard) -> String {
         Some(s) => format!("## Leaderboard: suite {}\n\n", cell(&quoted(s))),
         None => "## Leaderboard\n\n".into(),
     };
-    md.push_str("Seconds: median [min–max] over the runs; `never`: did not settle.\n\n");
+    md.push_str("Seconds: median [min–max] over the runs; `never`: did not settle; throughput: share of the rate before the first fault.\n\n");
     let mut rows = Vec::new();
     for b in &board.scenarios {
         let mut faults: Vec<Option<&FaultBoard>> = b.faults.iter().map(Some).collect();
@@ -222,6 +243,7 @@ pub fn markdown(board: &Leaderboard) -> String {
                 f.map_or_else(|| NONE.into(), |f| spread(&f.downtime)),
                 f.map_or_else(|| NONE.into(), |f| spread(&f.partial_downtime)),
                 f.map_or_else(|| NONE.into(), |f| spread(&f.settle)),
+                f.map_or_else(|| NONE.into(), |f| shares(&f.throughput)),
                 keep(format!("{} ({} lost)", b.anomalies, b.lost_writes)),
                 keep(errors(b)),
                 keep(verdict(b)),
@@ -237,6 +259,7 @@ pub fn markdown(board: &Leaderboard) -> String {
             "downtime",
             "partial",
             "settle",
+            "throughput",
             "anomalies",
             "errors",
             "verdict",

@@ -118,6 +118,7 @@ fn details(s: &RunSummary) -> String {
             "downtime",
             "partial",
             "settle",
+            "throughput",
             "note",
         ],
         faults,

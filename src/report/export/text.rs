@@ -111,8 +111,9 @@ fn outages(s: &RunSummary, o: &mut Vec<String>) {
 
 fn faults(s: &RunSummary, o: &mut Vec<String>) {
     o.push(format!(
-        "faults (settled = every expected node up for {} ms):",
-        cells::ms(s.steady_us)
+        "faults (settled = every expected node up for {} ms; {}):",
+        cells::ms(s.steady_us),
+        cells::baseline(s)
     ));
     if s.faults.is_empty() {
         o.push("  none".into());
@@ -126,8 +127,12 @@ fn faults(s: &RunSummary, o: &mut Vec<String>) {
                 secs(f.measured_until_us)
             ),
         };
+        let throughput = match &f.throughput {
+            Some(_) => format!(", throughput {}", cells::throughput(f)),
+            None => String::new(),
+        };
         o.push(format!(
-            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}",
+            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}{throughput}",
             c.at, c.action, c.node, c.numbers.downtime, c.numbers.partial
         ));
         if let Some(note) = &c.note {

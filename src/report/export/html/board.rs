@@ -16,7 +16,7 @@ pub fn section(board: &Leaderboard, anchors: &BTreeMap<String, String>) -> Strin
         None => "Leaderboard".to_string(),
     };
     let mut out = format!(
-        "<section class=\"leaderboard\" id=\"leaderboard\"><h2>{title}</h2><p>Seconds: median [min–max] over the runs; never: did not settle.</p><table class=\"board\"><thead><tr><th>scenario</th><th>runs</th><th>database</th><th>fault</th><th class=\"num\">downtime</th><th class=\"num\">partial</th><th class=\"num\">settle</th><th class=\"num\">anomalies</th><th>verdict</th></tr></thead><tbody>"
+        "<section class=\"leaderboard\" id=\"leaderboard\"><h2>{title}</h2><p>Seconds: median [min–max] over the runs; never: did not settle; throughput: share of the rate before the first fault.</p><table class=\"board\"><thead><tr><th>scenario</th><th>runs</th><th>database</th><th>fault</th><th class=\"num\">downtime</th><th class=\"num\">partial</th><th class=\"num\">settle</th><th class=\"num\">throughput</th><th class=\"num\">anomalies</th><th>verdict</th></tr></thead><tbody>"
     );
     for b in &board.scenarios {
         let rows = b.faults.len().max(1);
@@ -49,18 +49,19 @@ pub fn section(board: &Leaderboard, anchors: &BTreeMap<String, String>) -> Strin
         if b.faults.is_empty() {
             let _ = write!(
                 out,
-                "<tr>{head}<td>-</td><td></td><td></td><td></td>{tail}</tr>"
+                "<tr>{head}<td>-</td><td></td><td></td><td></td><td></td>{tail}</tr>"
             );
         }
         for (i, f) in b.faults.iter().enumerate() {
             let _ = write!(
                 out,
-                "<tr>{}<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>",
+                "<tr>{}<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{}</tr>",
                 if i == 0 { head.as_str() } else { "" },
                 html(&cells::fault_name(f)),
                 html(&cells::spread(&f.downtime)),
                 html(&cells::spread(&f.partial_downtime)),
                 html(&cells::spread(&f.settle)),
+                html(&cells::shares(&f.throughput)),
                 if i == 0 { tail.as_str() } else { "" },
             );
         }

@@ -63,7 +63,7 @@ pub fn marks(faults: &[FaultReport], end_us: u64) -> Vec<Mark> {
                 ),
             };
             let title = format!(
-                "{} at {} s{until}: downtime {} ms, partial downtime {} ms, settle {}",
+                "{} at {} s{until}: downtime {} ms, partial downtime {} ms, settle {}, throughput {}",
                 name(f),
                 c.at,
                 c.numbers.downtime,
@@ -71,7 +71,8 @@ pub fn marks(faults: &[FaultReport], end_us: u64) -> Vec<Mark> {
                 match f.settle_us {
                     Some(_) => format!("{} ms", c.numbers.settle),
                     None => c.numbers.settle,
-                }
+                },
+                cells::throughput(f)
             );
             Mark {
                 from_us: f.t_us,

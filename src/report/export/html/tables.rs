@@ -123,6 +123,7 @@ pub fn faults(s: &RunSummary) -> String {
             ("downtime ms", true),
             ("partial downtime ms", true),
             ("settle ms", true),
+            ("throughput", true),
             ("note", false),
         ],
         &rows,
