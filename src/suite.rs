@@ -69,6 +69,9 @@ pub struct Limits {
     pub lost_writes: Option<u64>,
     /// Anomalies of any kind over all the scenario's runs.
     pub anomalies: Option<u64>,
+    /// The least share of the baseline each fault's throughput may fall to
+    /// (0.5 for `"50%"`), in every run.
+    pub throughput: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -287,14 +290,27 @@ fn limits(
             "settle" => l.settle_us = Some(micros()?),
             "lost_writes" => l.lost_writes = Some(count()?),
             "anomalies" => l.anomalies = Some(count()?),
+            "throughput" => l.throughput = Some(share(value, &field)?),
             _ => {
                 return Err(format!(
-                "{field}: not a limit (downtime, partial_downtime, settle, lost_writes, anomalies)"
+                "{field}: not a limit (downtime, partial_downtime, settle, throughput, lost_writes, anomalies)"
             ))
             }
         }
     }
     Ok(l)
+}
+
+/// A share written as a percentage, `"50%"`: a bare number would leave
+/// open whether 0.5 means half or half a percent.
+fn share(value: &serde_json::Value, field: &str) -> Result<f64, String> {
+    let wrong = || format!("{field}: a percentage such as \"50%\"");
+    let text = value.as_str().ok_or_else(wrong)?;
+    let number = text.trim().strip_suffix('%').ok_or_else(wrong)?;
+    match number.trim().parse::<f64>() {
+        Ok(p) if p.is_finite() && p >= 0.0 => Ok(p / 100.0),
+        _ => Err(wrong()),
+    }
 }
 
 #[cfg(test)]
@@ -366,6 +382,16 @@ mod tests {
             "{\"settle\": 30}",
             "{\"settle\": \"soon\"}",
             "field `limits.settle`",
+        );
+        bad(
+            "{\"settle\": 30}",
+            "{\"throughput\": 50}",
+            "field `limits.throughput`: a percentage such as \"50%\"",
+        );
+        bad(
+            "{\"settle\": 30}",
+            "{\"throughput\": \"-5%\"}",
+            "field `limits.throughput`: a percentage",
         );
         bad(
             "\"name\": \"halves\"",

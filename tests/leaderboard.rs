@@ -292,3 +292,31 @@ fn with_a_suite_the_board_keeps_the_suites_order_whatever_the_logs() {
     let doc: Value = serde_json::from_slice(&report(&args, b"").stdout).expect("json");
     assert_eq!(doc["leaderboard"]["scenarios"][0]["scenario"], "s/kill");
 }
+
+#[test]
+fn a_throughput_limit_fails_each_fault_that_kept_less() {
+    let dir = scratch_dir("leaderboard-throughput");
+    // The isolations kept 47, 37 and 27 % (see medians_spreads_...); each
+    // rejoin's window has both nodes at their old rate: 100 %.
+    let suite = SUITE.replace(
+        "\"limits\": {\"downtime\": \"3s\", \"lost_writes\": 0}",
+        "\"limits\": {\"throughput\": \"40%\"}",
+    );
+    let suite = write(&dir, "s.json", suite.as_bytes());
+    let mut args = vec!["--leaderboard", "--json", "--suite", &suite];
+    let logs = logs(&dir);
+    args.extend(logs.iter().take(3).map(String::as_str));
+    let out = report(&args, b"");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let iso = &doc["leaderboard"]["scenarios"][0];
+    assert_eq!(iso["scenario"], "s/isolate");
+    assert_eq!(
+        iso["verdict"]["failed"],
+        serde_json::json!([
+            "throughput 27.00 % < 40.00 % (fault 1 isolate in run b)",
+            "throughput 37.00 % < 40.00 % (fault 1 isolate in run c)",
+        ]),
+        "{iso}"
+    );
+}

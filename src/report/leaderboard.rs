@@ -371,6 +371,21 @@ fn secs(us: u64) -> String {
     format!("{} s", crate::duration::show_secs(us))
 }
 
+/// A fault whose throughput fell below `min` of its baseline, or was not
+/// measured (a limit that cannot be checked does not pass).
+fn below(f: &FaultReport, min: f64, what: &str) -> Option<String> {
+    let percent = |share: f64| format!("{:.2} %", share * 100.0);
+    match f.throughput.as_ref().and_then(|t| t.of_baseline) {
+        Some(share) if share < min => Some(format!(
+            "throughput {} < {} ({what})",
+            percent(share),
+            percent(min)
+        )),
+        Some(_) => None,
+        None => Some(format!("throughput not measured ({what})")),
+    }
+}
+
 /// Judges every run against the limits: a limit fails when any run exceeds
 /// it (each fault's numbers), or the total over the runs does (writes).
 fn verdict(b: &ScenarioBoard, runs: &[RunEntry], limits: Option<&Limits>) -> Verdict {
@@ -421,6 +436,7 @@ fn verdict(b: &ScenarioBoard, runs: &[RunEntry], limits: Option<&Limits>) -> Ver
                 (Some(v), limit) => failed.extend(over("settle", v, limit)),
                 _ => {}
             }
+            failed.extend(l.throughput.and_then(|min| below(f, min, &what)));
         }
     }
     if let Some(max) = l.lost_writes.filter(|&m| b.lost_writes > m) {
