@@ -199,7 +199,12 @@ fn down_without_state(lab: &Lab) {
     assert!(down.status.success(), "down without a lab");
     assert!(kept, "down without state removed namespace {ns}");
     assert!(!up.status.success(), "up took over namespace {ns}");
-    assert!(text(&up.stderr).contains(&format!("namespace {ns}")));
+    // It names the piece and how to remove it, should it be a leftover.
+    assert!(
+        text(&up.stderr).contains(&format!("namespace {ns} (ip netns del {ns})")),
+        "{}",
+        text(&up.stderr)
+    );
 }
 
 /// Kill n2: n1 and n3 keep serving; start it: it catches up and serves.

@@ -74,7 +74,7 @@ lab_up() {
     foreign="$(lab_net_foreign "$nodes")"
     [[ -z "$foreign" ]] || die "$LAB_DIR has no lab, but pieces with its names exist:
 $foreign
-another lab of that name (take it down with its PERSEUS_LAB_DIR), or leftovers to remove by hand; or choose another PERSEUS_LAB_NAME"
+another lab of that name (take it down with its PERSEUS_LAB_DIR), or leftovers of one whose state is gone (remove them with the commands shown); or choose another PERSEUS_LAB_NAME"
     # Only here, with no lab up: a lab that is up uses its subnet itself.
     lab_subnet_free
     LAB_ENGINE="$engine"

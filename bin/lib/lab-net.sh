@@ -72,15 +72,20 @@ choose a /24 that is free here (PERSEUS_LAB_SUBNET=...)"
 # lab_net_foreign COUNT: names the pieces of a COUNT-node lab of this name
 # (bridge, chain, namespaces, veths) that exist though this lab has no
 # state: another lab's (another PERSEUS_LAB_DIR) or someone's own. up must
-# not take them over, for down would then remove them.
+# not take them over, for down would then remove them. Each line also says
+# how to remove the piece, for leftovers whose state is gone (a deleted
+# checkout): that is the user's call, not ours.
 lab_net_foreign() {
     local i ns
-    ! ip link show "$LAB_BRIDGE" >/dev/null 2>&1 || printf 'bridge %s\n' "$LAB_BRIDGE"
-    ! iptables -w 10 -S "$LAB_CHAIN" >/dev/null 2>&1 || printf 'iptables chain %s\n' "$LAB_CHAIN"
+    ! ip link show "$LAB_BRIDGE" >/dev/null 2>&1 \
+        || printf 'bridge %s (ip link del %s)\n' "$LAB_BRIDGE" "$LAB_BRIDGE"
+    ! iptables -w 10 -S "$LAB_CHAIN" >/dev/null 2>&1 \
+        || printf 'iptables chain %s (iptables -D FORWARD -j %s; iptables -F %s; iptables -X %s)\n' \
+            "$LAB_CHAIN" "$LAB_CHAIN" "$LAB_CHAIN" "$LAB_CHAIN"
     for ((i = 1; i <= $1; i++)); do
         ns="$(lab_ns "n$i")"
-        ! lab_netns_exists "$ns" || printf 'namespace %s\n' "$ns"
-        ! ip link show "$ns" >/dev/null 2>&1 || printf 'link %s\n' "$ns"
+        ! lab_netns_exists "$ns" || printf 'namespace %s (ip netns del %s)\n' "$ns" "$ns"
+        ! ip link show "$ns" >/dev/null 2>&1 || printf 'link %s (ip link del %s)\n' "$ns" "$ns"
     done
 }
 
