@@ -4,11 +4,13 @@
 # Generates a synthetic EVENTS-event log (default 1,000,000; examples/gen-log.rs),
 # then prints in one run: the time of `perseus-report --table`, the time of a
 # jq one-liner tallying the same successful writes per second and node, their
-# ratio, events per second for --table and for the full summary, what
-# `--html` adds to the full summary, and the peak memory of each. Timings are
+# ratio, events per second for --table, the full summary and the
+# leaderboard, what `--html` adds to the full summary, and the peak memory
+# of each. Timings are
 # the best of 3 runs (the machine is shared).
 # Targets: >= 20x jq, >= 3M events/s (--table), >= 1M events/s (summary),
-# --html adds <= 25 % to the full summary, peak memory < 64 MB.
+# --html adds <= 25 % to the full summary, --leaderboard as fast per event
+# as the full summary and flat in memory over runs, peak memory < 64 MB.
 set -euo pipefail
 # shellcheck source=bin/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -68,6 +70,9 @@ read -r full_s full_kb full_cpu < <(best3 "$work/full.out" "$report" "$log")
 say "timing perseus-report --html (table, full summary and the page)"
 read -r html_s html_kb html_cpu < <(best3 "$work/html.out" "$report" --text --html "$work/report.html" "$log")
 cmp -s "$work/full.out" "$work/html.out" || die "--html changed what goes to stdout"
+say "timing perseus-report --leaderboard (the log as one run, then as three)"
+read -r board_s board_kb board_cpu < <(best3 "$work/board.out" "$report" --leaderboard "$log")
+read -r board3_s board3_kb board3_cpu < <(measure "$work/board3.out" "$report" --leaderboard "$log" "$log" "$log")
 say "timing the jq one-liner (once)"
 read -r jq_s jq_kb jq_cpu < <(measure "$work/jq.out" jq -n "$tally" "$log")
 
@@ -88,11 +93,14 @@ printf '%-30s %7s s wall %10s events/s  %6s s CPU  peak %4s MB\n' \
     "perseus-report --table" "$table_s" "$(rate "$table_s")" "$table_cpu" "$((table_kb / 1024))" \
     "perseus-report (full summary)" "$full_s" "$(rate "$full_s")" "$full_cpu" "$((full_kb / 1024))" \
     "perseus-report --html (+ page)" "$html_s" "$(rate "$html_s")" "$html_cpu" "$((html_kb / 1024))" \
+    "perseus-report --leaderboard" "$board_s" "$(rate "$board_s")" "$board_cpu" "$((board_kb / 1024))" \
     "jq one-liner" "$jq_s" "$(rate "$jq_s")" "$jq_cpu" "$((jq_kb / 1024))"
 cpu_ratio="$(awk -v a="$jq_cpu" -v b="$table_cpu" 'BEGIN { if (b <= 0) b = 0.01; printf "%.1f", a / b }')"
 printf 'perseus-report --table is %sx the jq one-liner in wall time, %sx in CPU time (target >= 20x)\n' "$ratio" "$cpu_ratio"
 overhead() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.01; printf "%+.0f", (a / b - 1) * 100 }'; }
 printf -- '--html adds %s %% to the full summary in wall time, %s %% in CPU time (target <= 25 %%); the page: %s kB\n' \
     "$(overhead "$html_s" "$full_s")" "$(overhead "$html_cpu" "$full_cpu")" "$(($(wc -c <"$work/report.html") / 1000))"
+printf -- '--leaderboard over the log 3 times: %s s wall, %s s CPU, peak %s MB (one time: %s MB; target: as fast per event as the full summary, memory flat in the number of runs)\n' \
+    "$board3_s" "$board3_cpu" "$((board3_kb / 1024))" "$((board_kb / 1024))"
 printf 'targets: --table >= 3M events/s, summary >= 1M events/s, peak < 64 MB\n'
 printf 'cpus: %s; load average: %s\n' "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
