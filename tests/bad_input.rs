@@ -123,6 +123,9 @@ fn help_and_version() {
     let out = run(&["--help"]);
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("--fault AT:ACTION:TARGET"));
+    // The default log as perseus names it (the PID keeps two runs started
+    // in the same second apart).
+    assert!(text(&out.stdout).contains("logs/perseus-DATE-TIME-PID.jsonl"));
     let out = run(&["--version"]);
     assert_eq!(
         text(&out.stdout),
