@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Installs one TiDB release's pd-server, tikv-server and tidb-server for this
-# machine (linux amd64 or arm64) in ${TIDB_HOME:-tidb}/VERSION/bin.
+# machine (linux amd64 or arm64) in ${TIDB_HOME:-$PERSEUS_ROOT/tidb}/VERSION/bin,
+# PERSEUS_ROOT being this repository, wherever the script is run from.
 # Usage: bin/get-tidb.sh   (TIDB_VERSION, TIDB_MIRROR, TIDB_HOME: docs/tidb.md)
 #
 # They come from PingCAP's TiUP mirror, which keeps one tarball per component
@@ -25,7 +26,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/tiup-mirror.sh"
 case "${1:-}" in
     "") ;;
     -h | --help)
-        sed -n '3,5p' "$0" | cut -c3-
+        sed -n '3,6p' "$0" | cut -c3-
         exit 0
         ;;
     *) die "takes no arguments (got '$1'); set TIDB_VERSION, TIDB_MIRROR or TIDB_HOME instead" ;;

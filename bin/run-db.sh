@@ -23,9 +23,11 @@ status_port="$(tidb_port "$CLUSTER" "$NODE" .db.statusPort)"
 pd="$(tidb_pd_list "$CLUSTER" client)"
 dir="$(tidb_node_dir db)"
 # A Unix socket's path has room for 107 bytes; a longer one would make TiDB
-# fail to bind, so then it opens none (clients use the port anyway).
+# fail to bind, so then it opens none (clients use the port anyway). Bytes,
+# not characters: ${#socket} counts characters in a UTF-8 locale, and a
+# directory name with accents would slip through.
 socket="$dir/tidb.sock"
-if ((${#socket} > 107)); then
+if (($(printf '%s' "$socket" | wc -c) > 107)); then
     say "node $NODE: $socket is longer than a Unix socket path may be (107 bytes): TiDB opens no socket"
     socket=""
 fi

@@ -367,6 +367,27 @@ fn run_db_opens_no_socket_where_its_path_would_be_too_long() {
         "{}",
         run.stderr
     );
+
+    // The limit is in bytes: a directory named in two-byte characters, whose
+    // socket path is at most 107 characters but more than 107 bytes, counts
+    // each character twice, whatever the locale.
+    let base = scratch.path("x").display().to_string().len() - 1;
+    let room = 107usize.saturating_sub(base + "/tidb1/db/tidb.sock".len());
+    if room > 0 {
+        let accents = scratch.path(&"é".repeat(room)).display().to_string();
+        assert_eq!(accents.chars().count() + "/tidb1/db/tidb.sock".len(), 107);
+        let env = env_with(
+            &vars,
+            &[
+                ("PERSEUS_DATA_DIR", &accents),
+                ("STANDIN_EXIT_AFTER_START", "1"),
+                ("LC_ALL", "C.UTF-8"),
+            ],
+        );
+        let run =
+            run_script("run-db.sh", &["tidb1"], &env).expect_ok("run-db.sh, accented data dir");
+        assert!(run.stdout.contains(" --socket= "), "{}", run.stdout);
+    }
 }
 
 #[test]
@@ -463,6 +484,54 @@ fn tikv_starts_where_the_open_file_limit_is_below_what_its_defaults_need() {
     std::fs::write(&mine, "[rocksdb]\nmax-open-files = 40960\n").expect("write config");
     run_kv_limited("15000:15000", "n1", &with_mine)
         .expect_error(&["TiKV needs 123880 open files", &mine]);
+}
+
+#[test]
+fn toml_value_strips_comments_after_headers_and_values() {
+    // run-kv.sh reads max-open-files from the user's file with toml_value
+    // (bin/lib/toml.sh). A comment after a header once made the section
+    // "rocksdb#thedata", so the user's setting went unseen and TiKV's
+    // default was counted instead.
+    let scratch = Scratch::new("toml-comments");
+    let file = scratch.path("commented.toml");
+    std::fs::write(
+        &file,
+        "top = 1 # at the top\n\
+         [rocksdb] # the data\n\
+         max-open-files = 2000 # fits\n\
+         log-file = \"a # b.log\" # a quoted '#' stays\n\
+         literal = 'c#d'   # so in a literal string\n\
+         [rocksdb.titan]# Titan\n\
+         enabled = false\n\
+         [ raftdb ]   # Raft\n\
+         max-open-files=\"300\"#no spaces\n",
+    )
+    .expect("write config");
+    let file = file.display().to_string();
+    let lib = root().join("bin/lib/toml.sh").display().to_string();
+    for (key, want) in [
+        ("top", "1"),
+        ("rocksdb.max-open-files", "2000"),
+        ("rocksdb.log-file", "a # b.log"),
+        ("rocksdb.literal", "c#d"),
+        ("rocksdb.titan.enabled", "false"),
+        ("raftdb.max-open-files", "300"),
+        ("raftdb.none", ""),
+    ] {
+        let out = std::process::Command::new("bash")
+            .args([
+                "-c",
+                "set -euo pipefail; source \"$1\"; printf '[%s]' \"$(toml_value \"$2\" \"$3\")\"",
+                "toml-test",
+                &lib,
+                &file,
+                key,
+            ])
+            .output()
+            .expect("run bash");
+        let run = Run::from(out).expect_ok("toml_value");
+        assert_eq!(run.stdout, format!("[{want}]"), "{key}");
+    }
 }
 
 #[test]

@@ -226,3 +226,25 @@ fn test_sh_waits_until_pd_says_the_cluster_is_whole() {
         run.stderr
     );
 }
+
+#[test]
+fn test_sh_says_why_it_cannot_ask_pd() {
+    // A cluster file without a node's PD fields: no PD can be asked, and
+    // the error says which field is missing rather than only that the
+    // readiness check failed.
+    let project = Project::new("test-sh-no-pd");
+    let cluster = project.scratch.path("no-pd.json");
+    std::fs::write(
+        &cluster,
+        r#"{"n1": {"host": "127.0.0.1", "db": {"port": 4000}}}"#,
+    )
+    .expect("write cluster file");
+    let cluster_s = cluster.display().to_string();
+    let run = project
+        .test_sh(
+            &["--wait-ready", "1"],
+            &[("PERSEUS_CLUSTER", cluster_s.as_str())],
+        )
+        .expect_error(&["not ready after 1 s", "missing field pd.clientPort"]);
+    assert_eq!(run.stdout, "", "perseus ran without a ready cluster");
+}
