@@ -136,6 +136,13 @@ fn publish(mirror: &Path, version: &str, n: u64) {
     );
 }
 
+/// Rewrites the file at `path` with `to` in place of `from`, which must be in it.
+fn rewrite(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read file");
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).expect("write file");
+}
+
 /// A fake `uname` reporting `machine`, so the fixtures fit on any host.
 fn fake_uname(dir: &Path, machine: &str) -> String {
     write_executable(&dir.join("uname"), &format!("#!/bin/sh\necho {machine}\n"));
@@ -569,5 +576,99 @@ fn get_tidb_refuses_manifests_that_are_missing_or_do_not_chain() {
         &format!("{}/1.tikv.json", http.base),
         "404",
     ]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_refuses_a_yanked_release() {
+    let get = Get::new("get-yanked");
+    get.good_mirror();
+    // Withdrawn; the edit keeps the manifest's size, so the chain still holds.
+    let tidb = get.mirror().join("1.tidb.json");
+    rewrite(&tidb, "\"yanked\":false", "\"yanked\": true");
+    let withdrawn = format!("{}: tidb {VERSION} was withdrawn", tidb.display());
+    get.run_from_dir()
+        .expect_error(&[&withdrawn, "(yanked) from the mirror"]);
+    get.assert_nothing_installed();
+
+    // Over HTTP its tarball is not even asked for.
+    let http = Http::start(get.mirror(), Serve::Whole);
+    let withdrawn = format!("{}/1.tidb.json: tidb {VERSION} was withdrawn", http.base);
+    get.run(&http.base, &[])
+        .expect_error(&[&withdrawn, "(yanked) from the mirror"]);
+    let requests = http.requests();
+    assert_eq!(
+        requests.last().map(String::as_str),
+        Some("/1.tidb.json"),
+        "{requests:?}"
+    );
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_refuses_a_component_manifest_not_the_one_snapshot_names() {
+    let get = Get::new("get-manifest-id");
+    let mirror = get.mirror();
+    // Each one keeps the size snapshot.json gives: only its _type, id or
+    // version tells. First, another type of manifest under pd's name.
+    get.good_mirror();
+    let pd = mirror.join("1.pd.json");
+    rewrite(&pd, "\"_type\":\"component\"", "\"_type\":\"timestamp\"");
+    let wrong = format!("{}: not version 1 of pd's manifest", pd.display());
+    get.run_from_dir()
+        .expect_error(&[&wrong, "as snapshot.json says it is"]);
+    get.assert_nothing_installed();
+
+    // Another component's manifest under tikv's name.
+    get.good_mirror();
+    let tikv = mirror.join("1.tikv.json");
+    rewrite(&tikv, "\"id\":\"tikv\"", "\"id\":\"tidb\"");
+    let wrong = format!("{}: not version 1 of tikv's manifest", tikv.display());
+    get.run_from_dir()
+        .expect_error(&[&wrong, "as snapshot.json says it is"]);
+    get.assert_nothing_installed();
+
+    // An older version of tidb's manifest under the name snapshot.json gives.
+    get.good_mirror();
+    publish(&mirror, VERSION, 2);
+    let tidb = mirror.join("2.tidb.json");
+    std::fs::copy(mirror.join("1.tidb.json"), &tidb).expect("copy manifest");
+    let wrong = format!("{}: not version 2 of tidb's manifest", tidb.display());
+    get.run_from_dir()
+        .expect_error(&[&wrong, "as snapshot.json says it is"]);
+    get.assert_nothing_installed();
+}
+
+#[test]
+fn get_tidb_refuses_a_component_manifest_larger_than_snapshot_says() {
+    let get = Get::new("get-manifest-size");
+    get.good_mirror();
+    // One byte more than snapshot.json gives, and still good JSON: only its
+    // size tells.
+    let tikv = get.mirror().join("1.tikv.json");
+    let (_, length) = digest(&tikv);
+    let mut bytes = std::fs::read(&tikv).expect("read manifest");
+    bytes.push(b'\n');
+    std::fs::write(&tikv, &bytes).expect("write manifest");
+    let mirror = get.mirror().display().to_string();
+    let larger = format!("{}: larger than the {length} bytes", tikv.display());
+    let snapshot = format!("{mirror}/snapshot.json gives for it");
+    get.run_from_dir()
+        .expect_error(&[&larger, &snapshot, "refusing it"]);
+    get.assert_nothing_installed();
+
+    // Over HTTP curl refuses it by its Content-Length and goes no further.
+    let http = Http::start(get.mirror(), Serve::Whole);
+    let base = &http.base;
+    let larger = format!("{base}/1.tikv.json: larger than the {length} bytes");
+    let snapshot = format!("{base}/snapshot.json gives for it");
+    get.run(base, &[])
+        .expect_error(&[&larger, &snapshot, "refusing it"]);
+    let requests = http.requests();
+    assert_eq!(
+        requests.last().map(String::as_str),
+        Some("/1.tikv.json"),
+        "{requests:?}"
+    );
     get.assert_nothing_installed();
 }
