@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+#[path = "common/signals.rs"]
+mod signals;
+use signals::DefaultSignals;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -69,27 +73,6 @@ fn bash(libs: &[&str], body: &str, args: &[&str]) -> Output {
         text(&out.stderr)
     );
     out
-}
-
-/// Gives the child the default action for the signals the tests send: a
-/// shell started with a signal ignored (the tests run under `nohup`) can
-/// neither trap nor be ended by it.
-trait DefaultSignals {
-    fn default_signals(&mut self) -> &mut Self;
-}
-
-impl DefaultSignals for Command {
-    fn default_signals(&mut self) -> &mut Self {
-        // SAFETY: signal() is async-signal-safe, as pre_exec requires.
-        unsafe {
-            self.pre_exec(|| {
-                for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM] {
-                    libc::signal(signal, libc::SIG_DFL);
-                }
-                Ok(())
-            })
-        }
-    }
 }
 
 /// lab_packages with ensure_packages replaced by ACTION ($2), the policy

@@ -18,6 +18,8 @@ mod init_lily;
 mod mariadb;
 #[path = "tidb_scripts/run_scripts.rs"]
 mod run_scripts;
+#[path = "common/signals.rs"]
+mod signals;
 #[path = "tidb_scripts/standins.rs"]
 mod standins;
 #[path = "tidb_scripts/support.rs"]

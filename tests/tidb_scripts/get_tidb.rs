@@ -6,6 +6,7 @@
 //! manifest can go wrong without leaving a half-installed version.
 
 use crate::http::{Http, Serve};
+use crate::signals::DefaultSignals;
 use crate::support::*;
 use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;
@@ -477,6 +478,7 @@ fn get_tidb_interrupted_mid_download_leaves_no_trace() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
+        .default_signals()
         .spawn()
         .expect("start get-tidb.sh");
     let pid = child.id();
