@@ -97,37 +97,16 @@ impl Page {
 }
 
 fn run(config: &Config, out: &mut dyn Write) -> i32 {
-    let mut exporter = config
-        .format
-        .map(|format| export::exporter(format, config.board.clone()));
-    let board = matches!(config.format, Some(Format::Leaderboard(_))).then(|| config.board.clone());
-    let mut page = match Page::create(&config.html, board) {
-        Ok(page) => page,
+    let mut sinks = match Sinks::new(config) {
+        Ok(sinks) => sinks,
         Err(e) => {
             eprintln!("perseus-report: --html: {e}");
             return 2;
         }
     };
-    let mut too_long = Vec::new();
-    let mut write_error = None;
     let mut warn = |w: String| eprintln!("perseus-report: {w}");
     for name in &config.logs {
-        let mut done = |finished: Finished| {
-            for w in &finished.warnings {
-                eprintln!(
-                    "perseus-report: {name}: warning: {}",
-                    crate::text::escape(w)
-                );
-            }
-            too_long.extend(over_limit(&finished, config.max_downtime_us));
-            // After an output error keep reading: --max-downtime still needs every run.
-            if let (None, Some(exporter)) = (&write_error, exporter.as_mut()) {
-                write_error = exporter.run(out, &finished).err();
-            }
-            if let Some(page) = page.as_mut() {
-                page.run(&finished);
-            }
-        };
+        let mut done = |finished: Finished| sinks.take(name, &finished, out);
         let read = open(name).and_then(|input| {
             super::analyze(
                 name,
@@ -143,26 +122,78 @@ fn run(config: &Config, out: &mut dyn Write) -> i32 {
             return 2;
         }
     }
-    if let (None, Some(exporter)) = (&write_error, exporter.as_mut()) {
-        write_error = exporter.end(out).err();
+    sinks.finish(out)
+}
+
+/// Where each finished run goes: the exporter of standard output, the
+/// page, the `--max-downtime` check; and what went wrong on the way.
+struct Sinks {
+    exporter: Option<Box<dyn Exporter>>,
+    page: Option<Page>,
+    max_downtime_us: Option<u64>,
+    too_long: Vec<String>,
+    write_error: Option<io::Error>,
+}
+
+impl Sinks {
+    fn new(config: &Config) -> Result<Sinks, String> {
+        let exporter = config
+            .format
+            .map(|format| export::exporter(format, config.board.clone()));
+        let board =
+            matches!(config.format, Some(Format::Leaderboard(_))).then(|| config.board.clone());
+        Ok(Sinks {
+            exporter,
+            page: Page::create(&config.html, board)?,
+            max_downtime_us: config.max_downtime_us,
+            too_long: Vec::new(),
+            write_error: None,
+        })
     }
-    let page_error = page.and_then(|p| p.finish().err());
-    if let Some(exporter) = exporter.as_ref() {
-        too_long.extend(exporter.failures());
+
+    fn take(&mut self, name: &str, finished: &Finished, out: &mut dyn Write) {
+        for w in &finished.warnings {
+            eprintln!(
+                "perseus-report: {name}: warning: {}",
+                crate::text::escape(w)
+            );
+        }
+        self.too_long
+            .extend(over_limit(finished, self.max_downtime_us));
+        // After an output error keep reading: --max-downtime still needs every run.
+        if let (None, Some(exporter)) = (&self.write_error, self.exporter.as_mut()) {
+            self.write_error = exporter.run(out, finished).err();
+        }
+        if let Some(page) = self.page.as_mut() {
+            page.run(finished);
+        }
     }
-    for message in &too_long {
-        eprintln!("perseus-report: {message}");
-    }
-    if let Some(e) = page_error {
-        eprintln!("perseus-report: {e}");
-        return 2;
-    }
-    if !too_long.is_empty() {
-        1
-    } else if let Some(e) = write_error {
-        write_failed(e)
-    } else {
-        0
+
+    /// Ends the outputs and says how the report ends: 2 when the page could
+    /// not be written, 1 when a limit was exceeded, else as standard output
+    /// went.
+    fn finish(mut self, out: &mut dyn Write) -> i32 {
+        if let (None, Some(exporter)) = (&self.write_error, self.exporter.as_mut()) {
+            self.write_error = exporter.end(out).err();
+        }
+        let page_error = self.page.and_then(|p| p.finish().err());
+        if let Some(exporter) = self.exporter.as_ref() {
+            self.too_long.extend(exporter.failures());
+        }
+        for message in &self.too_long {
+            eprintln!("perseus-report: {message}");
+        }
+        if let Some(e) = page_error {
+            eprintln!("perseus-report: {e}");
+            return 2;
+        }
+        if !self.too_long.is_empty() {
+            1
+        } else if let Some(e) = self.write_error {
+            write_failed(e)
+        } else {
+            0
+        }
     }
 }
 
