@@ -205,3 +205,80 @@ fn bad_lines_say_what_is_wrong_and_are_typed() {
         .to_string()
         .contains("stop event without field `reason`"));
 }
+
+/// The section of docs/event-log.md about events of kind `ev`.
+fn documented_section(ev: &str) -> &'static str {
+    let doc = include_str!("../../docs/event-log.md");
+    let heading = format!("\n## `{ev}`");
+    let start = doc
+        .find(&heading)
+        .unwrap_or_else(|| panic!("docs/event-log.md has no section {heading:?}"));
+    let rest = &doc[start + heading.len()..];
+    &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+}
+
+/// The field names in the first column of the section's `| field | ... |`
+/// tables (`` `a`, `b` `` rows; `*` as in `*_timeout_ms` stands for any
+/// prefix). Other tables (the values of `clock`, say) are not fields.
+fn table_fields(section: &str) -> Vec<String> {
+    let mut in_fields = false;
+    let mut fields = Vec::new();
+    for line in section.lines() {
+        if !line.starts_with('|') {
+            in_fields = false;
+        } else if line.starts_with("| field |") {
+            in_fields = true;
+        } else if let (true, Some(row)) = (in_fields, line.strip_prefix("| `")) {
+            let cell = row.split(" |").next().unwrap_or_default();
+            fields.extend(cell.split(", ").map(|f| f.trim_matches('`').to_string()));
+        }
+    }
+    fields
+}
+
+/// The event's fields as written, but `ev` and `t_us`; each must have a
+/// value (a null is a field the every-field event left unset).
+fn keys_of(event: &Event<'_>) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_slice(&line(event)).expect("json");
+    let map = json.as_object().expect("an object");
+    for (key, value) in map {
+        assert!(!value.is_null(), "{key} is null: set it ({json})");
+    }
+    map.keys()
+        .filter(|k| *k != "ev" && *k != "t_us")
+        .cloned()
+        .collect()
+}
+
+/// Every field written is documented in its section, and every field in a
+/// section's table is set by the every-field events above (a new optional
+/// field left unset there would round-trip unseen).
+#[test]
+fn the_every_field_events_and_docs_event_log_md_name_the_same_fields() {
+    let events = [
+        ("start", Event::Start(every_field_start())),
+        ("fault", Event::Fault(every_field_fault())),
+        ("stop", Event::Stop(every_field_stop())),
+    ];
+    for (ev, event) in events {
+        let section = documented_section(ev);
+        let keys = keys_of(&event);
+        for key in &keys {
+            let named = [format!("`{key}`"), format!("\"{key}\"")];
+            assert!(
+                named.iter().any(|n| section.contains(n.as_str())),
+                "{ev}: field {key} is written but not in its section of docs/event-log.md"
+            );
+        }
+        for field in table_fields(section) {
+            let set = match field.strip_prefix('*') {
+                Some(suffix) => keys.iter().any(|k| k.ends_with(suffix)),
+                None => keys.contains(&field),
+            };
+            assert!(
+                set,
+                "{ev}: docs/event-log.md documents {field}, which every_field_{ev}() leaves unset"
+            );
+        }
+    }
+}
