@@ -192,15 +192,20 @@ pub fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// The successful writes (insert, update) of one node.
+fn successful_writes<'a>(log: &'a [Value], node: &'a str) -> impl Iterator<Item = &'a Value> {
+    log.iter().filter(move |ev| {
+        let write = matches!(ev["op"].as_str(), Some("insert" | "update"));
+        ev["ev"] == "op" && ev["node"] == node && write && ev["ok"] == true
+    })
+}
+
 /// Successful writes of one node, per second of the run (as perseus tallies).
 pub fn writes_per_second(log: &[Value], node: &str) -> std::collections::BTreeMap<u64, u64> {
     let mut per = std::collections::BTreeMap::new();
-    for ev in log {
-        let write = matches!(ev["op"].as_str(), Some("insert" | "update"));
-        if ev["ev"] == "op" && ev["node"] == node && write && ev["ok"] == true {
-            *per.entry(ev["t_us"].as_u64().unwrap() / 1_000_000 + 1)
-                .or_insert(0) += 1;
-        }
+    for ev in successful_writes(log, node) {
+        *per.entry(ev["t_us"].as_u64().unwrap() / 1_000_000 + 1)
+            .or_insert(0) += 1;
     }
     per
 }
@@ -209,9 +214,7 @@ pub fn writes_per_second(log: &[Value], node: &str) -> std::collections::BTreeMa
 /// the run and completed before `to_s`, as (began µs, latency µs).
 fn writes_begun(log: &[Value], node: &str, from_s: u64, to_s: u64) -> Vec<(u64, u64)> {
     let (from_us, to_us) = (from_s * 1_000_000, to_s * 1_000_000);
-    log.iter()
-        .filter(|ev| ev["ev"] == "op" && ev["node"] == node && ev["ok"] == true)
-        .filter(|ev| matches!(ev["op"].as_str(), Some("insert" | "update")))
+    successful_writes(log, node)
         .filter_map(|ev| {
             let (done, lat) = (ev["t_us"].as_u64()?, ev["lat_us"].as_u64()?);
             let began = done.saturating_sub(lat);

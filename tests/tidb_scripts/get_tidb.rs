@@ -611,34 +611,35 @@ fn get_tidb_refuses_a_yanked_release() {
 fn get_tidb_refuses_a_component_manifest_not_the_one_snapshot_names() {
     let get = Get::new("get-manifest-id");
     let mirror = get.mirror();
+    // The manifest `file` is refused as not version `n` of `component`'s.
+    let refused = |file: &Path, n: u64, component: &str| {
+        let wrong = format!(
+            "{}: not version {n} of {component}'s manifest",
+            file.display()
+        );
+        get.run_from_dir()
+            .expect_error(&[&wrong, "as snapshot.json says it is"]);
+        get.assert_nothing_installed();
+    };
     // Each one keeps the size snapshot.json gives: only its _type, id or
     // version tells. First, another type of manifest under pd's name.
     get.good_mirror();
     let pd = mirror.join("1.pd.json");
     rewrite(&pd, "\"_type\":\"component\"", "\"_type\":\"timestamp\"");
-    let wrong = format!("{}: not version 1 of pd's manifest", pd.display());
-    get.run_from_dir()
-        .expect_error(&[&wrong, "as snapshot.json says it is"]);
-    get.assert_nothing_installed();
+    refused(&pd, 1, "pd");
 
     // Another component's manifest under tikv's name.
     get.good_mirror();
     let tikv = mirror.join("1.tikv.json");
     rewrite(&tikv, "\"id\":\"tikv\"", "\"id\":\"tidb\"");
-    let wrong = format!("{}: not version 1 of tikv's manifest", tikv.display());
-    get.run_from_dir()
-        .expect_error(&[&wrong, "as snapshot.json says it is"]);
-    get.assert_nothing_installed();
+    refused(&tikv, 1, "tikv");
 
     // An older version of tidb's manifest under the name snapshot.json gives.
     get.good_mirror();
     publish(&mirror, VERSION, 2);
     let tidb = mirror.join("2.tidb.json");
     std::fs::copy(mirror.join("1.tidb.json"), &tidb).expect("copy manifest");
-    let wrong = format!("{}: not version 2 of tidb's manifest", tidb.display());
-    get.run_from_dir()
-        .expect_error(&[&wrong, "as snapshot.json says it is"]);
-    get.assert_nothing_installed();
+    refused(&tidb, 2, "tidb");
 }
 
 #[test]
