@@ -7,7 +7,7 @@
 //! stamped a little apart, so the log is in channel order, not time order.
 
 use perseus::event::{
-    ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, RunSettings, Start, Stop,
+    ErrCode, ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, RunSettings, Start, Stop,
 };
 use std::io::{self, Write};
 
@@ -60,6 +60,9 @@ fn main() {
                 note: format!("bin/{action}.sh n1").into(),
                 exit: Some(0),
                 cmd_us: Some(12_000),
+                effect_us: None,
+                role: None,
+                leader_said: None,
                 clock: None,
             })
             .write_line(&mut buf);
@@ -80,7 +83,7 @@ fn main() {
         };
         let err = cut.then(|| OpError {
             kind: ErrorKind::Server,
-            code: Some(1047),
+            code: Some(ErrCode::Number(1047)),
             msg: "WSREP has not yet prepared node for application use".into(),
         });
         let ok = !cut;

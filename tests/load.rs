@@ -388,14 +388,15 @@ fn an_unreachable_node_at_start_is_picked_up_when_it_comes_back() {
 }
 
 #[test]
-fn faults_appended_by_hand_are_shown_live_and_kept_in_the_log() {
+fn faults_and_server_events_appended_by_others_are_shown_live_and_kept_in_the_log() {
     let server = MariaDb::start();
     let s = Setup::new("byhand", &[&server]);
     let log = &s.log;
     let child = spawn_perseus(&s.args(&["--duration", "3"]));
     sleep_s(1.2);
     // What bin/isolate.sh --log does: one whole line, appended.
-    let line = "{\"ev\":\"fault\",\"t_us\":1200000,\"action\":\"isolate\",\"node\":\"n1\",\"note\":\"by hand\",\"exit\":0}\n";
+    let line = "{\"ev\":\"fault\",\"t_us\":1200000,\"action\":\"isolate\",\"node\":\"n1\",\"note\":\"by hand\",\"exit\":0}\n\
+        {\"ev\":\"server\",\"t_us\":1250000,\"node\":\"n1\",\"server\":\"mariadbd\",\"what\":\"exited\",\"signal\":6,\"seen\":\"wait\"}\n";
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(log)
@@ -406,6 +407,10 @@ fn faults_appended_by_hand_are_shown_live_and_kept_in_the_log() {
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("# 1.200s fault isolate n1: noted — by hand"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("# 1.250s server n1 mariadbd: exited (signal 6: SIGABRT)"),
         "{stderr}"
     );
     let events = read_log(log);
@@ -485,4 +490,36 @@ fn a_fault_command_that_hangs_is_killed_with_its_children_and_logged() {
         "the command's child was killed too"
     );
     assert!(rows(&text(&out.stdout))[3][1] > 0, "the load went on");
+}
+
+/// A server that takes no writes (a replica, `read_only`) refuses each
+/// write with 1290: logged as its own kind, `read_only`, so a user pointed
+/// at replicas sees why nothing is written; reads still succeed.
+#[test]
+fn a_read_only_server_refuses_writes_as_read_only() {
+    let server = MariaDb::start();
+    server.sql(
+        "CREATE USER 'ro'@'%'; GRANT SELECT, INSERT, UPDATE ON lily.* TO 'ro'@'%'; \
+         INSERT INTO lily.storage VALUES ('seed', 0); SET GLOBAL read_only = 1",
+    );
+    let s = Setup::new("readonly", &[&server]);
+    let out = run(&s.args(&["--duration", "1.5", "--user", "ro"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("read_only 1290 ×"),
+        "{}",
+        text(&out.stderr)
+    );
+    let events = read_log(&s.log);
+    let refused: Vec<_> = ops(&events, "n1").filter(|e| e["ok"] == false).collect();
+    assert!(!refused.is_empty(), "writes were refused");
+    for e in &refused {
+        assert_eq!(e["op"], "insert", "{e}");
+        assert_eq!(
+            (&e["err"]["kind"], &e["err"]["code"]),
+            (&"read_only".into(), &1290.into()),
+            "{e}"
+        );
+    }
+    assert!(ops(&events, "n1").any(|e| e["op"] == "read" && e["ok"] == true));
 }

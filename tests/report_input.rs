@@ -236,3 +236,43 @@ fn a_run_longer_than_seven_days_is_refused_not_allocated() {
         text(&out.stderr)
     );
 }
+
+/// A kind a later perseus may add is skipped with one warning per kind, and
+/// the lab's server events change no number: every output equals the
+/// output without those lines.
+#[test]
+fn unknown_kinds_and_server_events_are_passed_over_without_changing_a_number() {
+    let plain = {
+        let mut log = good();
+        log.stop(1_000_000);
+        log
+    };
+    let mut mixed = good();
+    mixed.raw(r#"{"ev":"server","t_us":250000,"node":"n1","server":"mariadbd","what":"exited","signal":6,"seen":"wait","clock":"monotonic"}"#);
+    mixed.raw(r#"{"ev":"later","t_us":260000,"x":1}"#);
+    mixed.raw(r#"{"ev":"later","t_us":270000}"#);
+    mixed.stop(1_000_000);
+    for format in ["--text", "--json", "--markdown", "--table"] {
+        let (want, _) = on_file("known", &plain.bytes, &[format]);
+        let (got, path) = on_file("known", &mixed.bytes, &[format]);
+        assert_eq!(
+            got.status.code(),
+            Some(0),
+            "{format}: {}",
+            text(&got.stderr)
+        );
+        assert_eq!(text(&got.stdout), text(&want.stdout), "{format}");
+        let err = text(&got.stderr);
+        assert!(
+            err.contains(&format!(
+                "{path}:5: warning: event kind \"later\" is unknown"
+            )),
+            "{format}: {err}"
+        );
+        assert_eq!(err.matches("is unknown to this").count(), 1, "{err}");
+        assert!(
+            err.contains("2 lines of unknown event kinds skipped: later ×2"),
+            "{err}"
+        );
+    }
+}

@@ -8,10 +8,14 @@
 //! The `--table` fast path (`report/table_scan.rs`) reads op lines in the
 //! shape written here; `tests` below fail when the readers drift apart.
 
+mod err_code;
 mod parse;
+mod server;
 
 pub use crate::settings::{RunSettings, Seconds};
+pub use err_code::ErrCode;
 pub use parse::ParseError;
+pub use server::{server_seen, server_what, Server};
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -27,6 +31,7 @@ pub enum Event<'a> {
     #[serde(borrow)]
     Op(Op<'a>),
     Fault(Fault<'a>),
+    Server(Server<'a>),
     Stop(Stop),
 }
 
@@ -117,6 +122,10 @@ pub enum ErrorKind {
     Io,
     /// The server answered with an error packet; `code` says which.
     Server,
+    /// The server refused a write because it takes none: a read-only
+    /// server or replica (MySQL 1290, 1836; PostgreSQL SQLSTATE 25006).
+    /// Nothing was applied.
+    ReadOnly,
     /// The client library rejected what it got (protocol out of sync, bad packet).
     Driver,
     /// An UPDATE of the worker's own key matched no row.
@@ -130,6 +139,7 @@ impl ErrorKind {
             ErrorKind::Connect => "connect",
             ErrorKind::Io => "io",
             ErrorKind::Server => "server",
+            ErrorKind::ReadOnly => "read_only",
             ErrorKind::Driver => "driver",
             ErrorKind::NoRow => "no_row",
         }
@@ -144,7 +154,7 @@ impl ErrorKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpError<'a> {
     pub kind: ErrorKind,
-    pub code: Option<u16>,
+    pub code: Option<ErrCode>,
     #[serde(borrow)]
     pub msg: Cow<'a, str>,
 }
@@ -199,6 +209,19 @@ pub struct Fault<'a> {
     /// How long that command took.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cmd_us: Option<u64>,
+    /// The first moment the fault took effect, on the run's clock, as the
+    /// command reported it (a lab fault: when its rules went in, its
+    /// signal was sent); absent when it reported none. The report measures
+    /// the fault from here (docs/report.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect_us: Option<u64>,
+    /// The role the schedule named instead of a node (`leader`), resolved
+    /// when the fault fired; absent when the schedule named the node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Cow<'a, str>>,
+    /// What the leader command printed on its first line (or why it failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_said: Option<Cow<'a, str>>,
     /// How a fault appended by another process took its `t_us`; absent when
     /// perseus stamped it itself. See [`fault_clock`].
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -221,6 +244,18 @@ impl Fault<'_> {
     /// analysis is concerned.
     pub fn took_effect(&self) -> bool {
         self.exit.is_none_or(|code| code == 0)
+    }
+
+    /// The moment the fault is measured from: when it first took effect if
+    /// the command said so, else its stamp. A reported moment outside the
+    /// command's run (another host's clock, a hand-edited line) is held to
+    /// it: no earlier than the command began, no later than its stamp.
+    pub fn effective_us(&self) -> u64 {
+        let Some(effect) = self.effect_us else {
+            return self.t_us;
+        };
+        let began = self.cmd_us.map_or(0, |c| self.t_us.saturating_sub(c));
+        effect.clamp(began, self.t_us)
     }
 }
 
@@ -278,16 +313,18 @@ impl Event<'_> {
             Event::Start(s) => s.t_us,
             Event::Op(o) => o.t_us,
             Event::Fault(f) => f.t_us,
+            Event::Server(s) => s.t_us,
             Event::Stop(s) => s.t_us,
         }
     }
 
-    /// `start`, `op`, `fault` or `stop`, as in the `ev` field.
+    /// `start`, `op`, `fault`, `server` or `stop`, as in the `ev` field.
     pub fn kind(&self) -> &'static str {
         match self {
             Event::Start(_) => "start",
             Event::Op(_) => "op",
             Event::Fault(_) => "fault",
+            Event::Server(_) => "server",
             Event::Stop(_) => "stop",
         }
     }

@@ -5,7 +5,7 @@
 
 use super::{
     Event, Fault, InFlightFault, InFlightOp, NodeInfo, Op, OpError, OpKind, RunSettings, Seconds,
-    Start, Stop, SCHEMA,
+    Server, Start, Stop, SCHEMA,
 };
 use serde::Deserialize;
 use std::borrow::Cow;
@@ -117,6 +117,27 @@ struct Flat<'a> {
     #[serde(borrow)]
     arg: Option<Cow<'a, str>>,
     groups: Option<Vec<Vec<String>>>,
+    effect_us: Option<u64>,
+    #[serde(borrow)]
+    role: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    leader_said: Option<Cow<'a, str>>,
+    // server
+    #[serde(borrow)]
+    server: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    what: Option<Cow<'a, str>>,
+    pid: Option<u32>,
+    signal: Option<i32>,
+    #[serde(borrow)]
+    transfer: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    side: Option<Cow<'a, str>>,
+    timeline: Option<u64>,
+    #[serde(borrow, rename = "line")]
+    server_line: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    seen: Option<Cow<'a, str>>,
     // stop
     reason: Option<String>,
     message: Option<String>,
@@ -157,6 +178,7 @@ impl<'a> Event<'a> {
             "op" => op(flat, t_us).map(Event::Op),
             "start" => start(flat, t_us).map(Event::Start),
             "fault" => fault(flat, t_us).map(Event::Fault),
+            "server" => server(flat, t_us).map(Event::Server),
             "stop" => Ok(Event::Stop(stop(flat, t_us)?)),
             other => Err(ParseError::UnknownKind(other.to_string())),
         }
@@ -229,7 +251,30 @@ fn fault(flat: Flat<'_>, t_us: u64) -> Result<Fault<'_>, ParseError> {
         note: flat.note.unwrap_or_default(),
         exit: flat.exit,
         cmd_us: flat.cmd_us,
+        effect_us: flat.effect_us,
+        role: flat.role,
+        leader_said: flat.leader_said,
         clock: flat.clock,
+    })
+}
+
+fn server(flat: Flat<'_>, t_us: u64) -> Result<Server<'_>, ParseError> {
+    let ev = "server";
+    Ok(Server {
+        t_us,
+        node: need(flat.node, ev, "node")?,
+        server: need(flat.server, ev, "server")?,
+        what: need(flat.what, ev, "what")?,
+        pid: flat.pid,
+        exit: flat.exit,
+        signal: flat.signal,
+        transfer: flat.transfer,
+        side: flat.side,
+        timeline: flat.timeline,
+        line: flat.server_line,
+        seen: need(flat.seen, ev, "seen")?,
+        clock: flat.clock,
+        note: flat.note,
     })
 }
 

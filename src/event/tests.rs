@@ -54,7 +54,7 @@ fn op(op: OpKind, ok: bool, value: Option<Option<i64>>) -> Op<'static> {
         value,
         err: (!ok).then(|| OpError {
             kind: ErrorKind::Server,
-            code: Some(1047),
+            code: Some(ErrCode::Number(1047)),
             msg: "WSREP has not yet prepared node for application use".into(),
         }),
         version: (op == OpKind::Connect).then(|| "10.11.19-MariaDB".into()),
@@ -71,7 +71,29 @@ fn every_field_fault() -> Fault<'static> {
         note: "bin/lab.sh partition n1|n2,n3 n1".into(),
         exit: Some(0),
         cmd_us: Some(12_000),
+        effect_us: Some(4),
+        role: Some("leader".into()),
+        leader_said: Some("n1".into()),
         clock: Some(fault_clock::MONOTONIC.into()),
+    }
+}
+
+fn every_field_server() -> Server<'static> {
+    Server {
+        t_us: 6,
+        node: "n1".into(),
+        server: "mariadbd".into(),
+        what: server_what::EXITED.into(),
+        pid: Some(4242),
+        exit: Some(1),
+        signal: Some(6),
+        transfer: Some("sst".into()),
+        side: Some("joiner".into()),
+        timeline: Some(3),
+        line: Some("WSREP: Will never receive state. Need to abort.".into()),
+        seen: server_seen::WAIT.into(),
+        clock: Some(fault_clock::MONOTONIC.into()),
+        note: Some("Restart=on-abnormal".into()),
     }
 }
 
@@ -121,7 +143,15 @@ fn every_kind_round_trips_with_every_field_set() {
     round_trip(Event::Op(op(OpKind::Update, false, Some(Some(8)))));
     round_trip(Event::Op(op(OpKind::Connect, true, None)));
     round_trip(Event::Fault(every_field_fault()));
+    round_trip(Event::Server(every_field_server()));
     round_trip(Event::Stop(every_field_stop()));
+    let mut postgres = op(OpKind::Update, false, Some(Some(8)));
+    postgres.err = Some(OpError {
+        kind: ErrorKind::ReadOnly,
+        code: ErrCode::sqlstate("25006"),
+        msg: "cannot execute UPDATE in a read-only transaction".into(),
+    });
+    round_trip(Event::Op(postgres));
 }
 
 #[test]
@@ -173,6 +203,35 @@ fn old_logs_without_the_newer_fields_still_read() {
         panic!("an old stop event reads");
     };
     assert_eq!((s.operations, s.in_flight.len()), (None, 0));
+}
+
+#[test]
+fn codes_are_numbers_or_sqlstates_and_read_only_is_a_kind() {
+    let line = br#"{"ev":"op","t_us":1,"node":"a","conn":0,"key":"k","op":"update","ok":false,"lat_us":1,"value":3,"err":{"kind":"read_only","code":"25006","msg":"m"}}"#;
+    let Ok(Event::Op(op)) = Event::parse(line) else {
+        panic!("a SQLSTATE code reads");
+    };
+    let err = op.err.expect("an error");
+    assert_eq!(
+        (err.kind, err.code),
+        (ErrorKind::ReadOnly, ErrCode::sqlstate("25006"))
+    );
+    assert!(!err.kind.is_indeterminate(), "a refusal applied nothing");
+    let bad = br#"{"ev":"op","t_us":1,"node":"a","conn":0,"key":"k","op":"read","ok":false,"lat_us":1,"err":{"kind":"server","code":"oops","msg":"m"}}"#;
+    assert!(matches!(Event::parse(bad), Err(ParseError::WrongType(_))));
+}
+
+#[test]
+fn a_fault_is_measured_from_its_effect_held_within_its_command() {
+    let mut f = every_field_fault();
+    (f.t_us, f.cmd_us, f.effect_us) = (1_000_000, Some(400_000), Some(700_000));
+    assert_eq!(f.effective_us(), 700_000);
+    f.effect_us = Some(100_000); // before the command began
+    assert_eq!(f.effective_us(), 600_000);
+    f.effect_us = Some(2_000_000); // after its stamp
+    assert_eq!(f.effective_us(), 1_000_000);
+    f.effect_us = None;
+    assert_eq!(f.effective_us(), 1_000_000);
 }
 
 #[test]
@@ -258,6 +317,7 @@ fn the_every_field_events_and_docs_event_log_md_name_the_same_fields() {
     let events = [
         ("start", Event::Start(every_field_start())),
         ("fault", Event::Fault(every_field_fault())),
+        ("server", Event::Server(every_field_server())),
         ("stop", Event::Stop(every_field_stop())),
     ];
     for (ev, event) in events {
@@ -271,10 +331,11 @@ fn the_every_field_events_and_docs_event_log_md_name_the_same_fields() {
             );
         }
         for field in table_fields(section) {
-            let set = match field.strip_prefix('*') {
-                Some(suffix) => keys.iter().any(|k| k.ends_with(suffix)),
-                None => keys.contains(&field),
-            };
+            let set = field == "t_us"
+                || match field.strip_prefix('*') {
+                    Some(suffix) => keys.iter().any(|k| k.ends_with(suffix)),
+                    None => keys.contains(&field),
+                };
             assert!(
                 set,
                 "{ev}: docs/event-log.md documents {field}, which every_field_{ev}() leaves unset"

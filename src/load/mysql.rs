@@ -4,7 +4,7 @@
 
 use super::database::{Connection, Connector, Update};
 use crate::cluster::NodeSpec;
-use crate::event::{ErrorKind, OpError};
+use crate::event::{ErrCode, ErrorKind, OpError};
 use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Statement};
@@ -134,6 +134,11 @@ impl Connection for MysqlConnection {
     }
 }
 
+/// The server refuses writes because it takes none: ER_OPTION_PREVENTS_STATEMENT
+/// (1290, "--read-only option") and ER_READ_ONLY_MODE (1836, a replica in
+/// read-only mode).
+const READ_ONLY_CODES: [u16; 2] = [1290, 1836];
+
 fn op_error(err: &mysql::Error, connecting: bool) -> OpError<'static> {
     let (kind, code, msg) = classify(err, connecting);
     OpError {
@@ -144,7 +149,7 @@ fn op_error(err: &mysql::Error, connecting: bool) -> OpError<'static> {
 }
 
 /// How a failure is logged: kind, server error code, message.
-pub fn classify(err: &mysql::Error, connecting: bool) -> (ErrorKind, Option<u16>, String) {
+pub fn classify(err: &mysql::Error, connecting: bool) -> (ErrorKind, Option<ErrCode>, String) {
     use mysql::{DriverError, Error};
     let io_kind = |e: &io::Error| {
         if matches!(
@@ -159,7 +164,14 @@ pub fn classify(err: &mysql::Error, connecting: bool) -> (ErrorKind, Option<u16>
         }
     };
     let kind = match err {
-        Error::MySqlError(e) => return (ErrorKind::Server, Some(e.code), e.message.clone()),
+        Error::MySqlError(e) => {
+            let kind = if READ_ONLY_CODES.contains(&e.code) {
+                ErrorKind::ReadOnly
+            } else {
+                ErrorKind::Server
+            };
+            return (kind, Some(ErrCode::Number(e.code)), e.message.clone());
+        }
         Error::IoError(e) => io_kind(e),
         Error::CodecError(codec) => match find_io(codec) {
             Some(e) => io_kind(e),

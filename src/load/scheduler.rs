@@ -191,6 +191,9 @@ impl Scheduler {
             },
             exit: Some(exit),
             cmd_us: Some(started.elapsed().as_micros() as u64),
+            effect_us: None,
+            role: None,
+            leader_said: None,
             clock: None,
         };
         let _ = self.tx.send(Msg::Fault(event));

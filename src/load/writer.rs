@@ -11,7 +11,9 @@ use super::log_file::LogFile;
 use super::stop::{StopReason, StopSignal};
 use super::watermark::Watermark;
 use crate::duration::show_secs;
-use crate::event::{ErrorKind, Event, Fault, InFlightFault, InFlightOp, Op, OpError, OpKind, Stop};
+use crate::event::{
+    ErrCode, ErrorKind, Event, Fault, InFlightFault, InFlightOp, Op, OpError, OpKind, Stop,
+};
 use crate::tally::{self, Tally};
 use crate::text::escape;
 use std::collections::BTreeMap;
@@ -72,7 +74,7 @@ pub struct WorkerInfo {
 pub struct Stats {
     pub iterations: u64,
     pub operations: u64,
-    pub errors: BTreeMap<(ErrorKind, Option<u16>), u64>,
+    pub errors: BTreeMap<(ErrorKind, Option<ErrCode>), u64>,
     /// The stop's time.
     pub end_us: u64,
     /// Why the log stopped being written, if it did: the log ends early.
@@ -317,11 +319,23 @@ impl State {
         }
     }
 
-    /// Shows faults that others appended to the log (bin/isolate.sh --log).
+    /// Shows faults that others appended to the log (bin/isolate.sh --log)
+    /// and what the lab's servers did (their supervisor appends it).
     fn show_appended(&mut self, lines: Vec<Vec<u8>>) {
         for line in lines {
-            if let Ok(Event::Fault(f)) = Event::parse(&line) {
-                self.announce_fault(&f, "noted");
+            match Event::parse(&line) {
+                Ok(Event::Fault(f)) => self.announce_fault(&f, "noted"),
+                Ok(Event::Server(s)) => {
+                    let line = format!(
+                        "# {}s server {} {}: {}",
+                        show_secs(s.t_us),
+                        escape(&s.node),
+                        escape(&s.server),
+                        escape(&s.describe())
+                    );
+                    self.note(&line);
+                }
+                _ => {}
             }
         }
     }

@@ -2,14 +2,14 @@
 //! message per group.
 
 use super::limits::SAMPLE_CHARS;
-use crate::event::{ErrorKind, OpError};
+use crate::event::{ErrCode, ErrorKind, OpError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorGroup {
     pub kind: ErrorKind,
-    pub code: Option<u16>,
+    pub code: Option<ErrCode>,
     pub count: u64,
     /// The first message seen in this group.
     pub sample: String,
@@ -24,7 +24,7 @@ pub struct ErrorGroups(BTreeMap<String, ErrorGroup>);
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorSample {
     pub kind: ErrorKind,
-    pub code: Option<u16>,
+    pub code: Option<ErrCode>,
     pub msg: String,
 }
 
@@ -49,7 +49,7 @@ fn sample(msg: &str) -> String {
     }
 }
 
-pub fn group_key(kind: ErrorKind, code: Option<u16>) -> String {
+pub fn group_key(kind: ErrorKind, code: Option<ErrCode>) -> String {
     match code {
         Some(code) => format!("{}:{code}", kind.name()),
         None => kind.name().to_string(),
@@ -57,7 +57,7 @@ pub fn group_key(kind: ErrorKind, code: Option<u16>) -> String {
 }
 
 impl ErrorGroups {
-    pub fn add(&mut self, kind: ErrorKind, code: Option<u16>, msg: &str) {
+    pub fn add(&mut self, kind: ErrorKind, code: Option<ErrCode>, msg: &str) {
         self.0
             .entry(group_key(kind, code))
             .or_insert_with(|| ErrorGroup {
@@ -107,8 +107,8 @@ mod tests {
     #[test]
     fn groups_by_kind_and_code_keeping_the_first_message() {
         let mut g = ErrorGroups::default();
-        g.add(ErrorKind::Server, Some(1047), "first");
-        g.add(ErrorKind::Server, Some(1047), "second");
+        g.add(ErrorKind::Server, Some(ErrCode::Number(1047)), "first");
+        g.add(ErrorKind::Server, Some(ErrCode::Number(1047)), "second");
         g.add(ErrorKind::Timeout, None, "t");
         assert_eq!(g.total(), 3);
         assert_eq!(g.get("server:1047").map(|e| e.count), Some(2));

@@ -95,6 +95,9 @@ pub struct ReadStats {
     pub skipped: u64,
     /// Torn lines passed over (a killed run's last line).
     pub torn: u64,
+    /// Events of a kind this version does not know, passed over: a later
+    /// perseus may add kinds, and a log must never become unreadable.
+    pub unknown: u64,
 }
 
 /// At most this many skipped lines are described one by one.
@@ -185,6 +188,8 @@ struct ReadState<'a> {
     stopped: bool,
     stats: ReadStats,
     pending: Option<BadLine>,
+    /// Each unknown event kind met, with how many lines had it.
+    unknown: std::collections::BTreeMap<String, u64>,
 }
 
 impl ReadState<'_> {
@@ -260,8 +265,34 @@ impl ReadState<'_> {
     }
 
     fn bad_line(&mut self, bad: BadLine) -> Result<(), Fatal> {
+        if let (ParseError::UnknownKind(kind), Some(_)) = (&bad.why, &self.names) {
+            self.unknown_kind(bad.number, kind.clone());
+            return Ok(());
+        }
         let schema = matches!(bad.why, ParseError::UnknownSchema(_));
         self.bad(bad.number, bad.why.to_string(), schema)
+    }
+
+    /// An event of a kind this version does not know, inside a run:
+    /// skipped, with a warning the first time the kind is met. At most
+    /// `WARNINGS_SHOWN` kinds are told apart (memory stays bounded).
+    fn unknown_kind(&mut self, number: u64, kind: String) {
+        self.stats.unknown += 1;
+        let kind =
+            if self.unknown.contains_key(&kind) || (self.unknown.len() as u64) < WARNINGS_SHOWN {
+                kind
+            } else {
+                "(others)".to_string()
+            };
+        let seen = self.unknown.entry(kind.clone()).or_default();
+        *seen += 1;
+        if *seen == 1 {
+            (self.warn)(format!(
+                "{}:{number}: warning: event kind \"{}\" is unknown to this perseus-report (a later perseus wrote it?): its lines are skipped",
+                self.file,
+                crate::text::escape(&kind)
+            ));
+        }
     }
 
     /// A line that cannot be used: fatal, or skipped with `--skip-bad`.
@@ -367,6 +398,7 @@ pub fn read(
         stopped: false,
         stats: ReadStats::default(),
         pending: None,
+        unknown: Default::default(),
     };
     let mut base = 0;
     loop {
@@ -402,6 +434,18 @@ pub fn read(
     }
     if let Err(msg) = s.consumer.end() {
         return Err(s.fatal(None, msg));
+    }
+    if s.stats.unknown > 0 {
+        let kinds: Vec<String> = s
+            .unknown
+            .iter()
+            .map(|(k, n)| format!("{} ×{n}", crate::text::escape(k)))
+            .collect();
+        (s.warn)(format!(
+            "{file}: warning: {} lines of unknown event kinds skipped: {}",
+            s.stats.unknown,
+            kinds.join(", ")
+        ));
     }
     if s.stats.skipped > WARNINGS_SHOWN {
         (s.warn)(format!(

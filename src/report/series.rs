@@ -17,13 +17,14 @@ use super::log_bins::LogBins;
 use crate::event::ErrorKind;
 
 /// The error kinds, in the order the charts list them.
-pub const KINDS: [ErrorKind; 6] = [
+pub const KINDS: [ErrorKind; 7] = [
     ErrorKind::Server,
     ErrorKind::Timeout,
     ErrorKind::Connect,
     ErrorKind::Io,
     ErrorKind::Driver,
     ErrorKind::NoRow,
+    ErrorKind::ReadOnly,
 ];
 
 fn kind_index(kind: ErrorKind) -> usize {
@@ -34,6 +35,7 @@ fn kind_index(kind: ErrorKind) -> usize {
         ErrorKind::Io => 3,
         ErrorKind::Driver => 4,
         ErrorKind::NoRow => 5,
+        ErrorKind::ReadOnly => 6,
     }
 }
 

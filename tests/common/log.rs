@@ -2,7 +2,9 @@
 //! own serializer so they are schema 1 to the letter.
 
 use perseus::event::RunSettings;
-use perseus::event::{ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop};
+use perseus::event::{
+    ErrCode, ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop,
+};
 use perseus::report::options::Options;
 use perseus::report::run_analysis::Finished;
 use perseus::report::summary::RunSummary;
@@ -121,6 +123,9 @@ impl Log {
             note: "test".into(),
             exit: Some(0),
             cmd_us: None,
+            effect_us: None,
+            role: None,
+            leader_said: None,
             clock: clock.map(|c| c.to_string().into()),
         }))
     }
@@ -141,7 +146,7 @@ impl Log {
         }
         o.err = Some(OpError {
             kind: err,
-            code: (err == ErrorKind::Server).then_some(1047),
+            code: (err == ErrorKind::Server).then_some(ErrCode::Number(1047)),
             msg: msg.to_string().into(),
         });
         self.event(Event::Op(o))
@@ -225,7 +230,7 @@ impl Scenario {
         let mut o = op(t_us, node, &format!("k-{node}"), OpKind::Read, false, None);
         o.err = Some(OpError {
             kind: err,
-            code,
+            code: code.map(ErrCode::Number),
             msg: msg.to_string().into(),
         });
         self.events.push(Event::Op(o));
@@ -242,6 +247,9 @@ impl Scenario {
             note: "test".into(),
             exit,
             cmd_us: None,
+            effect_us: None,
+            role: None,
+            leader_said: None,
             clock: None,
         }));
         self

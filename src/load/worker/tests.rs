@@ -2,6 +2,7 @@
 //! row, each error kind, reconnecting, the stop, and abandonment.
 
 use super::*;
+use crate::event::ErrCode;
 use crate::load::clock::ManualClock;
 use crate::load::stop::StopReason;
 use std::collections::VecDeque;
@@ -50,7 +51,7 @@ impl Script {
 fn error(kind: ErrorKind) -> OpError<'static> {
     OpError {
         kind,
-        code: (kind == ErrorKind::Server).then_some(1047),
+        code: (kind == ErrorKind::Server).then_some(ErrCode::Number(1047)),
         msg: format!("{} from the fake", kind.name()).into(),
     }
 }

@@ -98,7 +98,7 @@ impl Harness {
             value: op.is_write().then_some(Some(1)),
             err: (!ok).then(|| OpError {
                 kind: ErrorKind::Server,
-                code: Some(1047),
+                code: Some(ErrCode::Number(1047)),
                 msg: "not ready".into(),
             }),
             version: None,
@@ -241,6 +241,9 @@ fn faults_are_announced_with_what_they_quote_escaped() {
         note: "a\n7\t7\t7".into(),
         exit: Some(0),
         cmd_us: Some(10),
+        effect_us: None,
+        role: None,
+        leader_said: None,
         clock: None,
     };
     h.tx.send(Msg::Fault(fault)).expect("send");

@@ -27,6 +27,7 @@ pub fn kind(k: ErrorKind) -> &'static str {
         ErrorKind::Io => "#6b3d1e",
         ErrorKind::Driver => "#000000",
         ErrorKind::NoRow => "#999999",
+        ErrorKind::ReadOnly => "#17becf",
     }
 }
 
