@@ -6,7 +6,8 @@
 //! run's analyses (`run_analysis.rs`): the table (`crate::tally`), the
 //! consistency check in log order (`consistency.rs`), and through a reorder
 //! buffer (`reorder.rs`) the time-ordered ones (`timeline.rs`: `outages.rs`,
-//! `attribution.rs`, `faults.rs` with `fault_effect.rs`, `fault_window.rs`
+//! `attribution.rs`, `faults.rs` with `fault_effect.rs` over
+//! `fault_event.rs`, `fault_window.rs`
 //! and `settle.rs`, `latency.rs` over `histogram.rs`) → a summary
 //! (`summary.rs`) → an exporter (`export/`). For the HTML page, the run
 //! over time is kept too, in log order (`series.rs` over `log_bins.rs`),
@@ -22,6 +23,7 @@ pub mod consistency;
 pub mod errors;
 pub mod export;
 pub mod fault_effect;
+pub mod fault_event;
 pub mod fault_periods;
 pub mod fault_window;
 pub mod faults;

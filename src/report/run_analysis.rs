@@ -5,7 +5,7 @@
 
 use super::consistency::Consistency;
 use super::errors::{ErrorGroups, ErrorSample};
-use super::faults::FaultEvent;
+use super::fault_event::FaultEvent;
 use super::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
 use super::options::Options;
 use super::reader::Refusal;
@@ -344,7 +344,9 @@ impl RunAnalysis {
         let first_fault = faults.iter().map(|f| f.t_us).min();
         let baseline = throughput::baseline(&self.tally, self.names.len(), first_fault, end_us);
         for f in faults.iter_mut() {
-            f.throughput = throughput::during(f, baseline.as_ref());
+            f.throughput = f.latency_window().and_then(|(until_us, iterations)| {
+                throughput::during(f.t_us, until_us, iterations, baseline.as_ref())
+            });
         }
         let stop = self.stop.as_ref();
         Ok(RunSummary {

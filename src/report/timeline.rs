@@ -4,7 +4,8 @@
 
 use super::attribution::Attribution;
 use super::errors::ErrorSample;
-use super::faults::{FaultEvent, FaultResults, Faults};
+use super::fault_event::FaultEvent;
+use super::faults::{FaultResults, Faults};
 use super::latency::{LatencyReport, PerNode};
 use super::outages::{cluster_outages, OutageTracker};
 use super::reorder::{Reorder, WINDOW_US};
