@@ -7,7 +7,7 @@ use super::cli::{self, Config, Parsed};
 use super::export::leaderboard::Input;
 use super::export::{self, cells::ms, html::Html, Exporter, Format};
 use super::output_file::OutputFile;
-use super::reader::Fatal;
+use super::read::reader::Fatal;
 use super::run_analysis::Finished;
 use std::fs::File;
 use std::io::{self, Read, Write};

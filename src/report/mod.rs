@@ -1,8 +1,9 @@
 //! perseus-report: replays event logs into the per-second table, outages,
 //! fault metrics, a consistency check and latency figures (docs/report.md).
 //!
-//! Data flows one way: bytes → lines (`chunks.rs`) → checked events
-//! (`reader.rs`, `table_scan.rs` for `--table`) → runs (`runs.rs`) → one
+//! Data flows one way: bytes → lines (`read/chunks.rs`) → checked events
+//! (`read/reader.rs`, `read/table_scan.rs` for `--table`) → runs
+//! (`read/runs.rs`) → one
 //! run's analyses (`run_analysis.rs`): the table (`crate::tally`), the
 //! consistency check in log order (`consistency.rs`), and through a reorder
 //! buffer (`reorder.rs`) the time-ordered ones (`timeline.rs`: `outages.rs`,
@@ -17,7 +18,6 @@
 
 pub mod app;
 pub mod attribution;
-pub mod chunks;
 pub mod cli;
 pub mod consistency;
 pub mod errors;
@@ -35,21 +35,19 @@ pub mod log_bins;
 pub mod options;
 pub mod outages;
 pub mod output_file;
-pub mod reader;
+pub mod read;
 pub mod reorder;
 pub mod run_analysis;
-pub mod runs;
 pub mod series;
 pub mod settle;
 pub mod summary;
-pub mod table_scan;
 pub mod throughput;
 pub mod timeline;
 
 use options::Options;
-use reader::{Fatal, ReadStats};
+use read::reader::{self, Fatal, ReadStats};
+use read::runs::Runs;
 use run_analysis::Finished;
-use runs::Runs;
 use std::io::Read;
 
 /// Reads one log and hands each finished run to `done`.
