@@ -5,8 +5,8 @@
 use super::reader::{Consumer, Refusal};
 use super::table_scan::Counted;
 use crate::event::{Event, Start};
+use crate::report::analysis::run_analysis::{Finished, RunAnalysis};
 use crate::report::options::Options;
-use crate::report::run_analysis::{Finished, RunAnalysis};
 
 pub struct Runs<F: FnMut(Finished)> {
     options: Options,

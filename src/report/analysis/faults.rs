@@ -15,11 +15,11 @@ use super::fault_effect::{action_arg, action_name, CutState};
 use super::fault_event::FaultEvent;
 use super::fault_window::{Closed, FaultWindow};
 use super::latency::LatencyReport;
-use super::limits;
 use super::outages::{Interval, OutageTracker};
 use super::settle::settle;
 use super::throughput::Throughput;
 use crate::event::fault_clock;
+use crate::report::limits;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -337,7 +337,7 @@ fn stamp(f: &FaultEvent, late_by_us: Option<u64>) -> (&'static str, Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::latency::NodeLatency;
+    use crate::report::analysis::latency::NodeLatency;
 
     fn fault(t_us: u64, until: Option<u64>, counts: &[u64]) -> FaultReport {
         let nodes = counts

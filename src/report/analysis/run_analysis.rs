@@ -6,16 +6,16 @@
 use super::consistency::Consistency;
 use super::errors::{ErrorGroups, ErrorSample};
 use super::fault_event::FaultEvent;
-use super::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
-use super::options::Options;
-use super::read::reader::Refusal;
-use super::read::table_scan::Counted;
 use super::reorder::WINDOW_US;
 use super::series::{Series, SeriesReport};
 use super::summary::RunSummary;
 use super::throughput;
 use super::timeline::{Timed, Timeline, What};
 use crate::event::{Event, Fault, Op, Start, Stop};
+use crate::report::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
+use crate::report::options::Options;
+use crate::report::read::reader::Refusal;
+use crate::report::read::table_scan::Counted;
 use crate::tally::{self, Tally};
 use std::collections::BTreeSet;
 
