@@ -6,8 +6,8 @@ mod common;
 
 use common::log::{analyze, summary, Log, Scenario};
 use perseus::event::{ErrorKind, OpKind};
+use perseus::report::analysis::summary::OutageReport;
 use perseus::report::options::Options;
-use perseus::report::summary::OutageReport;
 
 const S: u64 = 1_000_000;
 const MS: u64 = 1_000;

@@ -10,7 +10,7 @@ mod common;
 use common::log::{Log, Scenario};
 use perseus::event::{ErrorKind, Event, OpKind};
 use perseus::report::options::Options;
-use perseus::report::table_scan::{self as view, Counted};
+use perseus::report::read::table_scan::{self as view, Counted};
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
 struct Rng(u64);

@@ -5,8 +5,8 @@
 //! Writing goes through `serde::Serialize` on [`Event`]; reading goes through
 //! [`Event::parse`] (in `parse.rs`), which deserializes a flat view of the
 //! line and then checks that every field the event's kind needs is there.
-//! The `--table` fast path (`report/table_scan.rs`) reads op lines in the
-//! shape written here; `tests` below fail when the readers drift apart.
+//! The `--table` fast path (`report/read/table_scan.rs`) reads op lines in
+//! the shape written here; `tests` below fail when the readers drift apart.
 
 mod err_code;
 mod parse;

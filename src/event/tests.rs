@@ -1,12 +1,12 @@
 //! The log's records written and read back. Three readers see op lines: the
 //! writer's serializer (`mod.rs`), `Event::parse` (`parse.rs`, struct
 //! `Flat`), and the `--table` fast path's byte scanner
-//! (`report/table_scan.rs`). These tests set every field of every event, so a
-//! field added to a record and forgotten in one reader fails here: look in
+//! (`report/read/table_scan.rs`). These tests set every field of every
+//! event, so a field added to a record and forgotten in one reader fails here: look in
 //! those three files.
 
 use super::*;
-use crate::report::table_scan;
+use crate::report::read::table_scan;
 
 fn node(name: &str) -> NodeInfo {
     NodeInfo {

@@ -3,12 +3,12 @@
 //! Exit 0, 1 (downtime over the limit), 2 (bad input, or the page could not
 //! be written).
 
+use super::analysis::run_analysis::Finished;
 use super::cli::{self, Config, Parsed};
 use super::export::leaderboard::Input;
 use super::export::{self, cells::ms, html::Html, Exporter, Format};
 use super::output_file::OutputFile;
-use super::reader::Fatal;
-use super::run_analysis::Finished;
+use super::read::reader::Fatal;
 use std::fs::File;
 use std::io::{self, Read, Write};
 

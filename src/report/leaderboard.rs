@@ -8,8 +8,8 @@
 //! its scenario is the label without a trailing `/REP`; a run without a label
 //! is a scenario of its own, named by its run id.
 
-use super::faults::FaultReport;
-use super::summary::RunSummary;
+use super::analysis::faults::FaultReport;
+use super::analysis::summary::RunSummary;
 use crate::suite::{Limits, Suite};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,7 +63,7 @@ pub struct FaultBoard {
     pub partial_downtime: Spread,
     pub settle: Spread,
     /// Throughput as a share of each run's baseline, over the runs that
-    /// measured one (`throughput.rs`).
+    /// measured one (`analysis/throughput.rs`).
     pub throughput: Shares,
 }
 

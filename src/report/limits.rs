@@ -29,11 +29,12 @@ pub const REORDER_BYTES: usize = 24 << 20;
 
 /// How many latency windows may fill at once for `nodes` nodes.
 pub fn open_windows(nodes: usize) -> usize {
-    let per_window = 2 * nodes.max(1) * super::histogram::MAX_BYTES;
+    let per_window = 2 * nodes.max(1) * super::analysis::histogram::MAX_BYTES;
     (WINDOW_BYTES / per_window).clamp(1, 64)
 }
-/// The run over time (`series.rs`, for `--html`): successful writes kept
-/// as points (16 bytes each); past this the page draws quantiles instead.
+/// The run over time (`analysis/series.rs`, for `--html`): successful
+/// writes kept as points (16 bytes each); past this the page draws
+/// quantiles instead.
 pub const SUCCESS_POINTS: usize = 200_000;
 /// Failed operations kept as points; past this only their rate is drawn.
 pub const FAILURE_POINTS: usize = 50_000;

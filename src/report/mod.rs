@@ -1,53 +1,41 @@
 //! perseus-report: replays event logs into the per-second table, outages,
 //! fault metrics, a consistency check and latency figures (docs/report.md).
 //!
-//! Data flows one way: bytes → lines (`chunks.rs`) → checked events
-//! (`reader.rs`, `table_scan.rs` for `--table`) → runs (`runs.rs`) → one
-//! run's analyses (`run_analysis.rs`): the table (`crate::tally`), the
-//! consistency check in log order (`consistency.rs`), and through a reorder
-//! buffer (`reorder.rs`) the time-ordered ones (`timeline.rs`: `outages.rs`,
-//! `attribution.rs`, `faults.rs` with `fault_effect.rs`, `fault_window.rs`
-//! and `settle.rs`, `latency.rs` over `histogram.rs`) → a summary
-//! (`summary.rs`) → an exporter (`export/`). For the HTML page, the run
-//! over time is kept too, in log order (`series.rs` over `log_bins.rs`),
-//! and `fault_periods.rs` pairs each fault with the one that undoes it. `app.rs` and `cli.rs` are the
-//! command (`output_file.rs`: the page's file, put in place when complete);
-//! `limits.rs` bounds memory on any input.
+//! The code is grouped by stage, and data flows one way through them (each
+//! folder's `mod.rs` says what its stage takes and gives, a line a file):
+//!
+//! 1. `read/`: bytes → lines → checked events → runs; each run's events go,
+//!    in log order, to its analysis.
+//! 2. `analysis/`: one run's events → its `Finished`: the per-second table
+//!    (`crate::tally`), a `RunSummary` (outages, faults, consistency,
+//!    latency) and, for `--html`, the run over time.
+//! 3. `leaderboard.rs`: finished runs grouped by scenario, for
+//!    `--leaderboard`. One file, so not a folder of one; its renderings sit
+//!    with the other formats, in `export/leaderboard.rs`.
+//! 4. `export/`: each finished run (and the leaderboard) → text, Markdown,
+//!    JSON, the table, the HTML page.
+//!
+//! The command itself is at this level: `app.rs` (reads each log and hands
+//! every finished run on), `cli.rs` (its command line), `options.rs` (how a
+//! run is analysed), `output_file.rs` (the page's file, put in place only
+//! when complete) and `limits.rs` (the bounds that keep memory small on any
+//! input, for every stage). [`analyze`] joins the first two stages for one
+//! log.
 
+pub mod analysis;
 pub mod app;
-pub mod attribution;
-pub mod chunks;
 pub mod cli;
-pub mod consistency;
-pub mod errors;
 pub mod export;
-pub mod fault_effect;
-pub mod fault_periods;
-pub mod fault_window;
-pub mod faults;
-pub mod histogram;
-pub mod latency;
 pub mod leaderboard;
 pub mod limits;
-pub mod log_bins;
 pub mod options;
-pub mod outages;
 pub mod output_file;
-pub mod reader;
-pub mod reorder;
-pub mod run_analysis;
-pub mod runs;
-pub mod series;
-pub mod settle;
-pub mod summary;
-pub mod table_scan;
-pub mod throughput;
-pub mod timeline;
+pub mod read;
 
+use analysis::run_analysis::Finished;
 use options::Options;
-use reader::{Fatal, ReadStats};
-use run_analysis::Finished;
-use runs::Runs;
+use read::reader::{self, Fatal, ReadStats};
+use read::runs::Runs;
 use std::io::Read;
 
 /// Reads one log and hands each finished run to `done`.

@@ -10,8 +10,8 @@ pub struct Options {
     pub error_columns: bool,
     /// Only the table is wanted: skip every other analysis.
     pub table_only: bool,
-    /// Keep the run over time in buckets this long (`series.rs`), for the
-    /// HTML page; None: not wanted, not computed.
+    /// Keep the run over time in buckets this long (`analysis/series.rs`),
+    /// for the HTML page; None: not wanted, not computed.
     pub bucket_us: Option<u64>,
 }
 

@@ -5,9 +5,9 @@ use perseus::event::RunSettings;
 use perseus::event::{
     ErrCode, ErrorKind, Event, Fault, NodeInfo, Op, OpError, OpKind, Start, Stop,
 };
+use perseus::report::analysis::run_analysis::Finished;
+use perseus::report::analysis::summary::RunSummary;
 use perseus::report::options::Options;
-use perseus::report::run_analysis::Finished;
-use perseus::report::summary::RunSummary;
 
 pub struct Log {
     pub bytes: Vec<u8>,

@@ -5,11 +5,11 @@
 //! control character that starts a line of its own.
 
 use crate::event::InFlightOp;
-use crate::report::errors::ErrorGroups;
-use crate::report::fault_effect::cuts;
-use crate::report::faults::FaultReport;
-use crate::report::latency::NodeLatency;
-use crate::report::summary::{OutageReport, RunSummary};
+use crate::report::analysis::errors::ErrorGroups;
+use crate::report::analysis::fault_effect::cuts;
+use crate::report::analysis::faults::FaultReport;
+use crate::report::analysis::latency::NodeLatency;
+use crate::report::analysis::summary::{OutageReport, RunSummary};
 use crate::text::escape;
 
 /// A value that is not there (no fault of that kind, no latency).

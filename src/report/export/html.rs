@@ -2,8 +2,8 @@
 //! no URL: a Content-Security-Policy forbids loading anything), with per
 //! run three charts over time — throughput with each node's outages,
 //! latency, errors — the faults shaded on each, and the summary's tables.
-//! The charts draw the run's series (`series.rs`); the tables render the
-//! same cells as the other formats (`cells.rs`).
+//! The charts draw the run's series (`analysis/series.rs`); the tables
+//! render the same cells as the other formats (`cells.rs`).
 //!
 //! The page is built from parts that other sections can join:
 //! [`run_section`] renders one run under the anchor [`anchor`] gives it, and
@@ -22,8 +22,8 @@ mod throughput;
 use super::cells;
 use super::leaderboard::Input;
 use super::Exporter;
+use crate::report::analysis::run_analysis::Finished;
 use crate::report::leaderboard::Builder;
-use crate::report::run_analysis::Finished;
 use crate::text::html;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

@@ -2,8 +2,8 @@
 //! names as stable keys (docs/report.md lists them).
 
 use super::Exporter;
-use crate::report::run_analysis::Finished;
-use crate::report::summary::RunSummary;
+use crate::report::analysis::run_analysis::Finished;
+use crate::report::analysis::summary::RunSummary;
 use serde::Serialize;
 use std::io::{self, Write};
 

@@ -6,10 +6,10 @@
 use super::cells::{percent, quoted, secs, NEVER, NONE};
 use super::markdown::table;
 use super::Exporter;
+use crate::report::analysis::run_analysis::Finished;
 use crate::report::leaderboard::{
     Builder, FaultBoard, Leaderboard, NotRun, ScenarioBoard, Shares, Spread,
 };
-use crate::report::run_analysis::Finished;
 use crate::suite::Suite;
 use serde::Serialize;
 use std::io::{self, Write};

@@ -5,8 +5,8 @@
 
 use super::cells;
 use super::Exporter;
-use crate::report::run_analysis::Finished;
-use crate::report::summary::RunSummary;
+use crate::report::analysis::run_analysis::Finished;
+use crate::report::analysis::summary::RunSummary;
 use std::io::{self, Write};
 
 #[derive(Default)]

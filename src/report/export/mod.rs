@@ -1,9 +1,19 @@
-//! Output formats behind one small trait: each finished run is handed to the
-//! exporter as soon as it ends, and the exporter is told when all have.
-//! `cells.rs` renders each fact once (numbers, fault and outage rows, the
-//! words for "no value"); the formats arrange those cells. Each format's
-//! output is pinned byte for byte by tests/export.rs. `html.rs` writes the
-//! page of `--html FILE`, beside whichever of the others goes to stdout.
+//! The export stage: finished runs (`analysis::run_analysis::Finished`) in,
+//! one output format's bytes out. Output formats behind one small trait:
+//! each finished run is handed to the exporter as soon as it ends, and the
+//! exporter is told when all have. `cells.rs` renders each fact once
+//! (numbers, fault and outage rows, the words for "no value"); the formats
+//! arrange those cells. Each format's output is pinned byte for byte by
+//! tests/export.rs. `html.rs` writes the page of `--html FILE`, beside
+//! whichever of the others goes to stdout.
+//!
+//! - `cells.rs`: every fact of a summary rendered once, as text cells.
+//! - `text.rs`: the default: the per-second table, then the summary as `#` lines.
+//! - `table.rs`: `--table`: only the per-second table.
+//! - `json.rs`: `--json`: the summaries, their field names as stable keys.
+//! - `markdown.rs`: `--markdown`: a comparison row per run, then its tables.
+//! - `leaderboard.rs`: `--leaderboard`: `report::leaderboard` as text, Markdown, JSON.
+//! - `html.rs`: `--html FILE`: the page; its parts (charts, tables, board) in `html/`.
 
 pub mod cells;
 pub mod html;
@@ -13,7 +23,7 @@ pub mod markdown;
 pub mod table;
 pub mod text;
 
-use super::run_analysis::Finished;
+use crate::report::analysis::run_analysis::Finished;
 use std::io::{self, Write};
 
 pub trait Exporter {

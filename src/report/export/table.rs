@@ -1,7 +1,7 @@
 //! `--table`: only the per-second table, byte for byte as perseus printed it.
 
 use super::Exporter;
-use crate::report::run_analysis::Finished;
+use crate::report::analysis::run_analysis::Finished;
 use std::io::{self, Write};
 
 pub struct Table;

@@ -5,7 +5,7 @@ use super::fault_layer::{self, Mark};
 use super::palette::{self, legend, Swatch};
 use super::svg::{self, n, Scale, LEFT, PLOT_WIDTH};
 use super::Chart;
-use crate::report::series::{SeriesReport, KINDS};
+use crate::report::analysis::series::{SeriesReport, KINDS};
 use std::fmt::Write;
 
 const PLOT: f64 = 150.0;

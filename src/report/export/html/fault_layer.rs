@@ -5,9 +5,9 @@
 
 use super::palette::fault_class;
 use super::svg::{n, Frame};
+use crate::report::analysis::fault_periods::{shapes, Shape};
+use crate::report::analysis::faults::FaultReport;
 use crate::report::export::cells;
-use crate::report::fault_periods::{shapes, Shape};
-use crate::report::faults::FaultReport;
 use crate::text::html;
 use std::fmt::Write;
 

@@ -10,8 +10,8 @@ use super::fault_layer::{self, Mark};
 use super::palette::{self, legend, Swatch};
 use super::svg::{self, Frame, Scale};
 use super::Chart;
+use crate::report::analysis::series::{Point, SeriesReport, KINDS};
 use crate::report::export::cells;
-use crate::report::series::{Point, SeriesReport, KINDS};
 use crate::text::html;
 use std::fmt::Write;
 

@@ -3,7 +3,7 @@
 //! kind's shading; and the HTML legends that name them.
 
 use crate::event::ErrorKind;
-use crate::report::fault_effect::action_name;
+use crate::report::analysis::fault_effect::action_name;
 use std::fmt::Write;
 
 /// Node colours, in the order of the run's nodes (repeating past ten).

@@ -3,9 +3,9 @@
 //! latency. Every value comes from `cells.rs`, as in the other formats;
 //! every cell is escaped here.
 
+use crate::report::analysis::faults::FaultReport;
+use crate::report::analysis::summary::RunSummary;
 use crate::report::export::cells;
-use crate::report::faults::FaultReport;
-use crate::report::summary::RunSummary;
 use crate::text::html;
 use std::fmt::Write;
 

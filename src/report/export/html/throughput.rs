@@ -7,9 +7,9 @@ use super::fault_layer::{self, Mark};
 use super::palette::{self, legend, Swatch};
 use super::svg::{self, n, Frame, Scale, LEFT, PLOT_WIDTH};
 use super::Chart;
+use crate::report::analysis::series::SeriesReport;
+use crate::report::analysis::summary::RunSummary;
 use crate::report::export::cells;
-use crate::report::series::SeriesReport;
-use crate::report::summary::RunSummary;
 use crate::text::html;
 use std::fmt::Write;
 

@@ -8,7 +8,6 @@
 //! iterations a second in its latency window [F, W) (`fault_window.rs`: to
 //! the settle point, at least `steady`), and its share of the baseline.
 
-use super::faults::FaultReport;
 use crate::tally::{last_full_second, Tally};
 use serde::Serialize;
 
@@ -57,11 +56,17 @@ pub fn baseline(
     })
 }
 
-/// A fault's throughput: None when its window was not measured or is empty.
-pub fn during(f: &FaultReport, baseline: Option<&Baseline>) -> Option<Throughput> {
-    let (until, latency) = (f.latency_until_us?, f.latency.as_ref()?);
-    let window_us = until.checked_sub(f.t_us).filter(|w| *w > 0)?;
-    let iterations: u64 = latency.nodes.iter().map(|n| n.count).sum();
+/// A fault's throughput, from its latency window [from_us, until_us) and
+/// the `iterations` that succeeded in it (plain numbers, so this module
+/// needs nothing of `faults.rs`, which uses it): None when the window is
+/// empty.
+pub fn during(
+    from_us: u64,
+    until_us: u64,
+    iterations: u64,
+    baseline: Option<&Baseline>,
+) -> Option<Throughput> {
+    let window_us = until_us.checked_sub(from_us).filter(|w| *w > 0)?;
     let per_s = iterations as f64 * 1e6 / window_us as f64;
     Some(Throughput {
         iterations,
@@ -74,7 +79,6 @@ pub fn during(f: &FaultReport, baseline: Option<&Baseline>) -> Option<Throughput
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::latency::{LatencyReport, NodeLatency};
 
     fn tally(per_second: &[u32]) -> Tally {
         let mut t = Tally::new(vec!["n1".into(), "n2".into()], false);
@@ -107,40 +111,6 @@ mod tests {
         assert_eq!(b.until_us, 3_000_000);
     }
 
-    fn fault(t_us: u64, until: Option<u64>, counts: &[u64]) -> FaultReport {
-        let nodes = counts
-            .iter()
-            .map(|&count| NodeLatency {
-                node: "n".into(),
-                count,
-                p50_us: None,
-                p99_us: None,
-                max_us: None,
-            })
-            .collect();
-        FaultReport {
-            action: "loss".into(),
-            arg: Some("30".into()),
-            groups: None,
-            node: "n1".into(),
-            measured: true,
-            t_us,
-            line: 1,
-            downtime_us: 0,
-            partial_downtime_us: 0,
-            settle_us: Some(0),
-            measured_until_us: t_us,
-            latency_until_us: until,
-            latency: until.map(|_| LatencyReport {
-                relative_error: 0.0,
-                nodes,
-            }),
-            stamp: "exact",
-            note: None,
-            throughput: None,
-        }
-    }
-
     #[test]
     fn throughput_is_the_windows_rate_against_the_baseline() {
         let b = Baseline {
@@ -149,17 +119,13 @@ mod tests {
             iterations: 18_000,
             per_s: 2_000.0,
         };
-        // 30 + 20 iterations in a 5 s window: 10 a second, 0.5 % of 2000.
-        let f = fault(10_000_000, Some(15_000_000), &[30, 20]);
-        let t = during(&f, Some(&b)).expect("measured");
+        // 50 iterations in a 5 s window: 10 a second, 0.5 % of 2000.
+        let t = during(10_000_000, 15_000_000, 50, Some(&b)).expect("measured");
         assert_eq!((t.iterations, t.window_us, t.per_s), (50, 5_000_000, 10.0));
         assert_eq!(t.of_baseline, Some(0.005));
-        assert_eq!(during(&f, None).and_then(|t| t.of_baseline), None);
-        // No window (an untrusted stamp), or an empty one.
-        assert_eq!(during(&fault(10_000_000, None, &[]), Some(&b)), None);
-        assert_eq!(
-            during(&fault(10_000_000, Some(10_000_000), &[1]), Some(&b)),
-            None
-        );
+        let no_baseline = during(10_000_000, 15_000_000, 50, None);
+        assert_eq!(no_baseline.and_then(|t| t.of_baseline), None);
+        // An empty window.
+        assert_eq!(during(10_000_000, 10_000_000, 1, Some(&b)), None);
     }
 }

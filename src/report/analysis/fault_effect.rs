@@ -14,7 +14,7 @@
 //!
 //! A node the run does not measure changes nothing here.
 
-use super::faults::FaultEvent;
+use super::fault_event::FaultEvent;
 use crate::partition;
 
 /// Why a node is not expected to serve.

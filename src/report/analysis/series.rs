@@ -12,9 +12,9 @@
 //! minutes, never with millions of them); points beyond their budget are
 //! dropped all at once, and the page draws per-bucket quantiles instead.
 
-use super::limits::{FAILURE_POINTS, SERIES_BUCKETS, SERIES_COUNTERS, SUCCESS_POINTS};
 use super::log_bins::LogBins;
 use crate::event::ErrorKind;
+use crate::report::limits::{FAILURE_POINTS, SERIES_BUCKETS, SERIES_COUNTERS, SUCCESS_POINTS};
 
 /// The error kinds, in the order the charts list them.
 pub const KINDS: [ErrorKind; 7] = [

@@ -4,7 +4,7 @@
 //! after); the node is down at u when u lies strictly inside it. The cluster
 //! is down where every node is down.
 
-use super::limits::MAX_OUTAGES;
+use crate::report::limits::MAX_OUTAGES;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,7 +4,8 @@
 
 use super::attribution::Attribution;
 use super::errors::ErrorSample;
-use super::faults::{FaultEvent, FaultResults, Faults};
+use super::fault_event::FaultEvent;
+use super::faults::{FaultResults, Faults};
 use super::latency::{LatencyReport, PerNode};
 use super::outages::{cluster_outages, OutageTracker};
 use super::reorder::{Reorder, WINDOW_US};
@@ -60,7 +61,7 @@ impl Timeline {
     pub fn new(names: &[String], gap_us: u64, steady_us: u64) -> Self {
         let nodes = names.len();
         Timeline {
-            reorder: Reorder::new(WINDOW_US, super::limits::REORDER_BYTES),
+            reorder: Reorder::new(WINDOW_US, crate::report::limits::REORDER_BYTES),
             state: State {
                 outages: OutageTracker::new(nodes, gap_us),
                 attribution: Attribution::new(gap_us),
@@ -148,7 +149,7 @@ impl Timeline {
 fn too_many_outages() -> String {
     format!(
         "more than {} outages in one run: perseus-report's limit (is --gap too small for this log?)",
-        super::limits::MAX_OUTAGES
+        crate::report::limits::MAX_OUTAGES
     )
 }
 

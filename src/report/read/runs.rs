@@ -2,11 +2,11 @@
 //! [`RunAnalysis`] per run, each handed over finished as soon as its last
 //! event has been read.
 
-use super::options::Options;
 use super::reader::{Consumer, Refusal};
-use super::run_analysis::{Finished, RunAnalysis};
 use super::table_scan::Counted;
 use crate::event::{Event, Start};
+use crate::report::analysis::run_analysis::{Finished, RunAnalysis};
+use crate::report::options::Options;
 
 pub struct Runs<F: FnMut(Finished)> {
     options: Options,

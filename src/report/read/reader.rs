@@ -10,9 +10,9 @@
 //! followed by the start of the next run appended to the same log.
 
 use super::chunks::{find_newline, Chunks};
-use super::limits::{MAX_KEYS, MAX_NODES};
 use super::table_scan::{self, Counted};
 use crate::event::{Event, ParseError, Start};
+use crate::report::limits::{MAX_KEYS, MAX_NODES};
 use std::fmt;
 use std::io::Read;
 

@@ -1,8 +1,8 @@
 //! Errors grouped by kind and server code, with a count and one sample
 //! message per group.
 
-use super::limits::SAMPLE_CHARS;
 use crate::event::{ErrCode, ErrorKind, OpError};
+use crate::report::limits::SAMPLE_CHARS;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

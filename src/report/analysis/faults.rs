@@ -12,13 +12,14 @@
 //! per run the rest are counted, not analysed.
 
 use super::fault_effect::{action_arg, action_name, CutState};
+use super::fault_event::FaultEvent;
 use super::fault_window::{Closed, FaultWindow};
 use super::latency::LatencyReport;
-use super::limits;
 use super::outages::{Interval, OutageTracker};
 use super::settle::settle;
 use super::throughput::Throughput;
 use crate::event::fault_clock;
+use crate::report::limits;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,22 +55,6 @@ pub struct FaultReport {
     pub throughput: Option<Throughput>,
 }
 
-/// A fault event as the analysis keeps it.
-#[derive(Debug, Clone)]
-pub struct FaultEvent {
-    pub t_us: u64,
-    pub action: String,
-    pub arg: Option<String>,
-    /// A partition's groups, as the event gives them.
-    pub groups: Option<Vec<Vec<String>>>,
-    pub node: String,
-    /// The node's index among the run's nodes, if it is one.
-    pub index: Option<usize>,
-    pub line: u64,
-    /// The `clock` field of a fault appended by another process.
-    pub clock: Option<String>,
-}
-
 struct Track {
     event: FaultEvent,
     /// Arrived further out of time order than the reorder window.
@@ -96,6 +81,16 @@ pub struct Faults {
     max_faults: usize,
     /// Faults beyond `max_faults`: counted, not analysed.
     over_limit: u64,
+}
+
+impl FaultReport {
+    /// Its latency window's end and the iterations that succeeded in it:
+    /// what its throughput is computed from (`throughput::during`). None
+    /// when the window was not measured (an untrusted stamp).
+    pub fn latency_window(&self) -> Option<(u64, u64)> {
+        let (until, latency) = (self.latency_until_us?, self.latency.as_ref()?);
+        Some((until, latency.nodes.iter().map(|n| n.count).sum()))
+    }
 }
 
 /// What the finished analysis says of the faults.
@@ -336,5 +331,55 @@ fn stamp(f: &FaultEvent, late_by_us: Option<u64>) -> (&'static str, Option<Strin
             "approximate",
             Some(format!("stamped by hand with clock \"{other}\"")),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::analysis::latency::NodeLatency;
+
+    fn fault(t_us: u64, until: Option<u64>, counts: &[u64]) -> FaultReport {
+        let nodes = counts
+            .iter()
+            .map(|&count| NodeLatency {
+                node: "n".into(),
+                count,
+                p50_us: None,
+                p99_us: None,
+                max_us: None,
+            })
+            .collect();
+        FaultReport {
+            action: "loss".into(),
+            arg: Some("30".into()),
+            groups: None,
+            node: "n1".into(),
+            measured: true,
+            t_us,
+            line: 1,
+            downtime_us: 0,
+            partial_downtime_us: 0,
+            settle_us: Some(0),
+            measured_until_us: t_us,
+            latency_until_us: until,
+            latency: until.map(|_| LatencyReport {
+                relative_error: 0.0,
+                nodes,
+            }),
+            stamp: "exact",
+            note: None,
+            throughput: None,
+        }
+    }
+
+    #[test]
+    fn the_latency_window_sums_every_nodes_iterations() {
+        assert_eq!(
+            fault(10_000_000, Some(15_000_000), &[30, 20]).latency_window(),
+            Some((15_000_000, 50))
+        );
+        // No window: an untrusted stamp.
+        assert_eq!(fault(10_000_000, None, &[]).latency_window(), None);
     }
 }

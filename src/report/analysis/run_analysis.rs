@@ -5,17 +5,17 @@
 
 use super::consistency::Consistency;
 use super::errors::{ErrorGroups, ErrorSample};
-use super::faults::FaultEvent;
-use super::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
-use super::options::Options;
-use super::reader::Refusal;
+use super::fault_event::FaultEvent;
 use super::reorder::WINDOW_US;
 use super::series::{Series, SeriesReport};
 use super::summary::RunSummary;
-use super::table_scan::Counted;
 use super::throughput;
 use super::timeline::{Timed, Timeline, What};
 use crate::event::{Event, Fault, Op, Start, Stop};
+use crate::report::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
+use crate::report::options::Options;
+use crate::report::read::reader::Refusal;
+use crate::report::read::table_scan::Counted;
 use crate::tally::{self, Tally};
 use std::collections::BTreeSet;
 
@@ -344,7 +344,9 @@ impl RunAnalysis {
         let first_fault = faults.iter().map(|f| f.t_us).min();
         let baseline = throughput::baseline(&self.tally, self.names.len(), first_fault, end_us);
         for f in faults.iter_mut() {
-            f.throughput = throughput::during(f, baseline.as_ref());
+            f.throughput = f.latency_window().and_then(|(until_us, iterations)| {
+                throughput::during(f.t_us, until_us, iterations, baseline.as_ref())
+            });
         }
         let stop = self.stop.as_ref();
         Ok(RunSummary {
