@@ -52,7 +52,10 @@ usage() {
     cat <<USAGE
 usage: $(basename "$0") COMMAND [ARGS]   (as root)
 
-  up [--engine galera|tidb] [--nodes N]   build the lab (default galera, 3 nodes)
+  up [--engine galera|tidb] [--nodes N] [--set KEY=VALUE]...
+                                          build the lab (default galera, 3 nodes);
+                                          --set: an engine setting (galera:
+                                          gcache.size, gcache.page_size; docs/lab.md)
   down                                    remove all of it (servers, namespaces,
                                           bridge, route, rules, state)
   status                                  each node: servers, reachable, its faults
@@ -80,7 +83,7 @@ perseus log; docs/lab.md says how each is done):
                                           perseus --fault-cmd 'start=...')
   heal-all                                every fault of every node undone
 
-  experiment [--engine E] [--nodes N] [--duration S] [--fault KIND]
+  experiment [--engine E] [--nodes N] [--set KEY=VALUE]... [--duration S] [--fault KIND]
              [--fault-at S] [--undo-at S] [--target NODE|leader]
              [--results DIR] [--ready-timeout S]
                                           up if needed, wait until ready, run

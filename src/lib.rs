@@ -11,5 +11,6 @@ pub mod partition;
 pub mod report;
 pub mod settings;
 pub mod suite;
+pub mod supervise;
 pub mod tally;
 pub mod text;

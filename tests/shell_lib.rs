@@ -364,6 +364,8 @@ fn an_engine_missing_an_interface_function_is_named_at_start_up() {
     // An engine without restart and status is refused, by name.
     let body = r#"
 lab_half_prepare() { :; }
+lab_half_settings() { :; }
+lab_half_check_settings() { :; }
 lab_half_components() { :; }
 lab_half_entry() { :; }
 lab_half_up() { :; }

@@ -20,12 +20,13 @@ lab_tools() {
     lab_need flock util-linux
 }
 
-# lab_whole: every recorded server of every node is alive.
+# lab_whole: every server of every node is there: running, or waiting out
+# its restart delay under its supervisor.
 lab_whole() {
     local node comp
     for node in $(lab_node_names); do
         for comp in $(lab_engine_call components); do
-            lab_alive "$node" "$comp" || return 1
+            lab_supervised "$node" "$comp" || lab_alive "$node" "$comp" || return 1
         done
     done
 }
@@ -51,21 +52,27 @@ lab_schema() {
 }
 
 lab_up() {
-    local engine=galera nodes=3
+    local engine=galera nodes=3 key
+    declare -gA WANT_SETTINGS=()
     while (($#)); do
         case "$1" in
-            --engine) [[ $# -ge 2 ]] || die "--engine needs galera or tidb"; engine="$2"; shift 2 ;;
+            --engine) [[ $# -ge 2 ]] || die "--engine needs one of: $LAB_KNOWN_ENGINES"; engine="$2"; shift 2 ;;
             --nodes) [[ $# -ge 2 ]] || die "--nodes needs a number"; nodes="$2"; shift 2 ;;
+            --set) [[ $# -ge 2 ]] || die "--set needs KEY=VALUE"; lab_parse_setting "$2"; shift 2 ;;
             *) die "up: unknown argument $1 (see --help)" ;;
         esac
     done
-    [[ " $LAB_KNOWN_ENGINES " == *" $engine "* ]] || die "unknown engine '$engine' (galera or tidb)"
+    [[ " $LAB_KNOWN_ENGINES " == *" $engine "* ]] || die "unknown engine '$engine' (one of: $LAB_KNOWN_ENGINES)"
     [[ "$nodes" =~ ^[1-9]$ ]] || die "--nodes '$nodes': 1 to 9"
+    lab_check_settings "$engine"
     lab_tools
+    lab_binaries
     lab_lock
     if [[ -f "$LAB_STATE" ]]; then
         [[ "$LAB_ENGINE" == "$engine" ]] \
             || die "a $LAB_ENGINE lab is up; take it down first ($(basename "$0") down)"
+        [[ "$(lab_settings_words)" == "$(lab_want_settings_words)" ]] \
+            || die "a $LAB_ENGINE lab is up with settings '$(lab_settings_words)', not '$(lab_want_settings_words)': take it down first ($(basename "$0") down)"
         lab_whole || die "a lab is there but not whole (built halfway, or a node is down): see $(basename "$0") status; $(basename "$0") down clears it"
         say "a $LAB_ENGINE lab with $LAB_NODES nodes is already up: nothing to do ($(basename "$0") status shows it)"
         return 0
@@ -79,9 +86,12 @@ another lab of that name (take it down with its PERSEUS_LAB_DIR), or leftovers o
     lab_subnet_free
     LAB_ENGINE="$engine"
     lab_engine_call prepare
+    for key in "${!WANT_SETTINGS[@]}"; do
+        LAB_SETTINGS["$key"]="${WANT_SETTINGS[$key]}"
+    done
     lab_write_state "$engine" "$nodes"
     [[ -s "$(lab_password_file)" ]] || (umask 077 && od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$(lab_password_file)")
-    say "building a $engine lab: $nodes nodes on $LAB_BRIDGE, $LAB_NET.0/24, state in $LAB_DIR"
+    say "building a $engine lab: $nodes nodes on $LAB_BRIDGE, $LAB_NET.0/24, state in $LAB_DIR${LAB_SETTINGS[*]:+, settings $(lab_settings_words)}"
     lab_net_up
     lab_write_cluster
     lab_engine_call up
@@ -113,12 +123,13 @@ lab_down() {
         say "no lab in $LAB_DIR: nothing to take down"
         return 0
     fi
-    # Every recorded server, whatever the engine and however far up got.
+    # Every recorded server and supervisor, whatever the engine and however
+    # far up got (lab_kill ends a supervisor before its server).
     for pidfile in "$LAB_DIR"/nodes/*/*.pid; do
         [[ -e "$pidfile" ]] || continue
         node="$(basename "$(dirname "$pidfile")")"
         comp="$(basename "$pidfile" .pid)"
-        lab_kill "$node" "$comp"
+        lab_kill "$node" "${comp%.supervisor}"
     done
     # What our servers started in the lab's namespaces and left behind (a
     # state transfer's rsync, say): it inherited their mark. Anything else

@@ -21,6 +21,7 @@ lab_settings() {
     LAB_ENGINE=""
     LAB_NODES=0
     LAB_ROUTE=none
+    declare -gA LAB_SETTINGS=()
     if [[ -f "$LAB_STATE" ]]; then
         lab_read_state
     else
@@ -51,20 +52,77 @@ lab_read_state() {
             name) LAB_NAME="$value" ;;
             net) LAB_NET="$value" ;;
             route) LAB_ROUTE="$value" ;;
+            set.*) LAB_SETTINGS["${key#set.}"]="$value" ;;
         esac
     done <"$LAB_STATE"
 }
 
 # lab_write_state ENGINE NODES: written before anything is built, so that a
 # half-built lab can always be taken down. route=none: the lab has added no
-# blackhole route (yet).
+# blackhole route (yet). The engine settings (LAB_SETTINGS) go with it.
 lab_write_state() {
+    local key
     LAB_ENGINE="$1"
     LAB_NODES="$2"
     LAB_ROUTE=none
     mkdir -p "$LAB_DIR/nodes"
-    printf 'engine=%s\nnodes=%s\nname=%s\nnet=%s\nroute=%s\n' \
-        "$LAB_ENGINE" "$LAB_NODES" "$LAB_NAME" "$LAB_NET" "$LAB_ROUTE" >"$LAB_STATE"
+    {
+        printf 'engine=%s\nnodes=%s\nname=%s\nnet=%s\nroute=%s\n' \
+            "$LAB_ENGINE" "$LAB_NODES" "$LAB_NAME" "$LAB_NET" "$LAB_ROUTE"
+        for key in "${!LAB_SETTINGS[@]}"; do
+            printf 'set.%s=%s\n' "$key" "${LAB_SETTINGS[$key]}"
+        done
+    } >"$LAB_STATE"
+}
+
+# lab_setting KEY: the engine setting KEY as the lab was built with it, or
+# its default (lab_ENGINE_settings lists each with its default).
+lab_setting() {
+    if [[ -n "${LAB_SETTINGS[$1]+set}" ]]; then
+        printf '%s\n' "${LAB_SETTINGS[$1]}"
+    else
+        lab_engine_call settings | awk -F'\t' -v k="$1" '$1 == k {print $2; found = 1} END {exit !found}' \
+            || die "engine $LAB_ENGINE has no setting '$1'"
+    fi
+}
+
+# lab_settings_words: the settings given (not the defaults), `KEY=VALUE`
+# sorted, on one line: what tells two labs apart.
+lab_settings_words() {
+    local key
+    for key in "${!LAB_SETTINGS[@]}"; do
+        printf '%s=%s\n' "$key" "${LAB_SETTINGS[$key]}"
+    done | sort | paste -sd' ' -
+}
+
+# lab_want_settings_words: the same for WANT_SETTINGS.
+lab_want_settings_words() {
+    local key
+    for key in "${!WANT_SETTINGS[@]}"; do
+        printf '%s=%s\n' "$key" "${WANT_SETTINGS[$key]}"
+    done | sort | paste -sd' ' -
+}
+
+# lab_parse_setting KEY=VALUE: into WANT_SETTINGS (the settings asked for),
+# checked for shape here and by the engine later (lab_check_settings).
+lab_parse_setting() {
+    local word="$1"
+    [[ "$word" =~ ^([a-z][a-z0-9_.]{0,39})=([A-Za-z0-9._-]{1,40})$ ]] \
+        || die "--set '$word': KEY=VALUE, the key lower-case letters, digits, '_' and '.', the value letters, digits, '.', '_' and '-' (40 characters at most)"
+    WANT_SETTINGS["${BASH_REMATCH[1]}"]="${BASH_REMATCH[2]}"
+}
+
+# lab_check_settings ENGINE: every key of WANT_SETTINGS is one of ENGINE's
+# settings, and the engine accepts the values together; dies naming what is
+# wrong.
+lab_check_settings() {
+    local engine="$1" key known
+    known="$("lab_${engine}_settings" | cut -f1)"
+    for key in "${!WANT_SETTINGS[@]}"; do
+        grep -qxF "$key" <<<"$known" \
+            || die "--set $key: the $engine engine has no such setting (it has: $(paste -sd' ' - <<<"$known"))"
+    done
+    "lab_${engine}_check_settings"
 }
 
 # lab_note_state KEY VALUE: records in lab.env a piece that up is about to

@@ -9,8 +9,15 @@
 #
 #   lab_E_prepare            checks (and installs) what E needs; dies with
 #                            what is missing, before anything is built
+#   lab_E_settings           E's settings (`up --set KEY=VALUE`), one a line:
+#                            KEY<TAB>DEFAULT<TAB>what it sets; lab_setting
+#                            KEY reads one of the lab that is up
+#   lab_E_check_settings     dies naming a setting of WANT_SETTINGS (the
+#                            settings asked for, KEY → VALUE) that E would
+#                            refuse, alone or with the others
 #   lab_E_components         the servers of one node, one name a line (their
-#                            .pid and .log files in the node's directory)
+#                            .pid and .log files in the node's directory,
+#                            each run by lab_supervise as its unit would)
 #   lab_E_entry NODE         NODE's fields in the cluster file besides host,
 #                            as one JSON object (db.port at least)
 #   lab_E_up                 starts every node's servers (network, state and
@@ -31,7 +38,7 @@
 # to LAB_KNOWN_ENGINES. lab_engines_check refuses to start while one is missing.
 
 LAB_KNOWN_ENGINES="galera tidb"
-LAB_ENGINE_FUNCTIONS="prepare components entry up restart healthy sql status"
+LAB_ENGINE_FUNCTIONS="prepare settings check_settings components entry up restart healthy sql status"
 
 # lab_engine_call FUNCTION ARGS...: lab_ENGINE_FUNCTION of the lab's engine.
 lab_engine_call() {

@@ -5,12 +5,15 @@
 # commands), perseus-report into a results directory, then the node healed
 # and the gate passed again.
 
-# lab_binaries: perseus and perseus-report, built when missing or older than
-# the sources (release_binaries, bin/lib/deps.sh). Sets PERSEUS_BIN, REPORT_BIN.
+# lab_binaries: perseus, perseus-report and the servers' supervisor, built
+# when missing or older than the sources (release_binaries,
+# bin/lib/deps.sh). Sets PERSEUS_BIN, REPORT_BIN, SUPERVISE_BIN.
 lab_binaries() {
-    release_binaries perseus perseus-report
+    release_binaries perseus perseus-report perseus-supervise
     PERSEUS_BIN="$RELEASE_DIR/perseus"
     REPORT_BIN="$RELEASE_DIR/perseus-report"
+    # shellcheck disable=SC2034 # for lab_supervise (bin/lib/lab-proc.sh)
+    SUPERVISE_BIN="$RELEASE_DIR/perseus-supervise"
 }
 
 # lab_fault_lines REPORT_TXT: each fault's line of the text report, whose
@@ -53,12 +56,14 @@ $(netfault_tc_plan new eth0 "" "$arg" "$LAB_NET.12" "$LAB_NET.13")
 
 lab_experiment() {
     local engine="" duration=60 fault_at=20 undo_at=40 target=leader results="" node rc=0 nodes="" chosen=""
-    local ready_limit="$LAB_READY_WAIT" healed=0
+    local ready_limit="$LAB_READY_WAIT" healed=0 up_args=()
+    declare -gA WANT_SETTINGS=()
     CUT=isolate REPAIR=rejoin
     while (($#)); do
         [[ $# -ge 2 ]] || die "experiment: $1 needs a value (see --help)"
         case "$1" in
             --engine) engine="$2" ;;
+            --set) lab_parse_setting "$2"; up_args+=(--set "$2") ;;
             --nodes) nodes="$2" ;;
             --duration) duration="$2" ;;
             --isolate-at | --fault-at) fault_at="$2" ;;
@@ -85,7 +90,9 @@ lab_experiment() {
     lab_tools
     lab_binaries
     if [[ ! -f "$LAB_STATE" ]]; then
-        lab_up --engine "${engine:-galera}" --nodes "${nodes:-3}"
+        lab_up --engine "${engine:-galera}" --nodes "${nodes:-3}" "${up_args[@]}"
+    elif ((${#WANT_SETTINGS[@]} > 0)) && [[ "$(lab_settings_words)" != "$(lab_want_settings_words)" ]]; then
+        die "a lab is up with settings '$(lab_settings_words)', not '$(lab_want_settings_words)': take it down first ($(basename "$0") down)"
     elif [[ -n "$nodes" && "$nodes" != "$LAB_NODES" ]]; then
         die "a lab of $LAB_NODES nodes is up, not $nodes: take it down first ($(basename "$0") down), or leave out --nodes"
     elif [[ -n "$engine" && "$engine" != "$LAB_ENGINE" ]]; then
@@ -111,10 +118,13 @@ lab_experiment() {
             cmds+=(--fault-cmd "$action=$lab $action")
         fi
     done
+    # The servers' supervisors tell this run what the servers do.
+    lab_run_log_set "$results/events.jsonl"
     MYSQL_PWD="$(<"$(lab_password_file)")" "$PERSEUS_BIN" --cluster "$(lab_cluster)" \
         --log "$results/events.jsonl" --duration "$duration" --user perseus \
         --fault "$fault_at:$CUT:$node" --fault "$undo_at:$REPAIR:$node" "${cmds[@]}" \
         2> >(tee "$results/perseus.stderr" >&2) | tee "$results/table.txt" || rc=$?
+    lab_run_log_set ""
     ((rc == 0)) || say "perseus exited with status $rc (its messages: $results/perseus.stderr)"
     [[ -s "$results/events.jsonl" ]] || die "perseus wrote no log; see $results/perseus.stderr"
     "$REPORT_BIN" --text --html "$results/report.html" "$results/events.jsonl" >"$results/report.txt" \
@@ -125,6 +135,7 @@ lab_experiment() {
     say "experiment over: healing $node, then checking the cluster is whole again"
     lab_heal_node "$node"
     lab_ready_gate "$ready_limit" "$results/readiness.jsonl" after || healed=1
+    lab_server_logs "$results"
     printf '\n'
     lab_fault_lines "$results/report.txt"
     ((healed == 0)) \

@@ -17,7 +17,41 @@ lab_galera_prepare() {
     id mysql >/dev/null 2>&1 || die "no user 'mysql' (the mariadb-server package makes it)"
 }
 
+# lab_galera_settings: Galera's write-set cache, at Galera's own defaults
+# (a rejoining node gets the write sets it missed from it by IST; past it,
+# a full state transfer, SST: docs/lab.md).
+lab_galera_settings() {
+    printf 'gcache.size\t128M\tthe write-set cache (wsrep_provider_options gcache.size)\n'
+    printf 'gcache.page_size\t128M\tthe size of each overflow page of the cache (gcache.page_size)\n'
+}
+
+lab_galera_check_settings() {
+    local key
+    for key in "${!WANT_SETTINGS[@]}"; do
+        [[ "${WANT_SETTINGS[$key]}" =~ ^[1-9][0-9]{0,5}[KMG]?$ ]] \
+            || die "--set $key=${WANT_SETTINGS[$key]}: a size such as 128M, 512K or 1G"
+    done
+}
+
 lab_galera_components() { printf 'mariadbd\n'; }
+
+# What a node's output says of its state transfers and readiness, as
+# perseus-supervise --event takes it (WHAT:TRANSFER:SIDE:TEXT; docs/lab.md,
+# "Server events"): the joiner's IST and SST, the donor's, an abort.
+GALERA_EVENTS=(
+    "transfer_started:ist:joiner:Receiving IST: "
+    "transfer_finished:ist:joiner:IST received: "
+    "transfer_started:sst:joiner:--role 'joiner'"
+    "transfer_finished:sst:joiner:SST succeeded for position"
+    "transfer_failed:sst:joiner:SST failed for position"
+    "transfer_failed::joiner:Will never receive state"
+    "transfer_started:ist:donor:async IST sender starting to serve"
+    "transfer_finished:ist:donor:async IST sender served"
+    "transfer_failed:ist:donor:async IST sender failed to serve"
+    "transfer_started:sst:donor:--role 'donor'"
+    "transfer_finished:sst:donor:Donor monitor thread ended"
+    "ready:::Synchronized with group, ready for connections"
+)
 
 # lab_galera_entry NODE: the node's fields in the cluster file besides host.
 lab_galera_entry() { jq -nc '{db: {port: 3306}}'; }
@@ -54,7 +88,7 @@ default_storage_engine=InnoDB
 innodb_autoinc_lock_mode=2
 wsrep_on=ON
 wsrep_provider=$GALERA_PROVIDER
-wsrep_provider_options="gcache.size=32M"
+wsrep_provider_options="gcache.size=$(lab_setting gcache.size);gcache.page_size=$(lab_setting gcache.page_size)"
 wsrep_cluster_name=$LAB_NAME-lab
 wsrep_cluster_address=gcomm://$members
 wsrep_node_address=$(lab_node_addr "$node")
@@ -115,7 +149,7 @@ lab_galera_ready() {
 lab_galera_healthy() {
     local node vars problem
     for node in $(lab_node_names); do
-        lab_alive "$node" mariadbd || { printf '%s: mariadbd is not running\n' "$node"; return 0; }
+        lab_alive "$node" mariadbd || { printf '%s: mariadbd is not running%s\n' "$node" "$(lab_restarting_note "$node" mariadbd)"; return 0; }
         vars="$(lab_galera_vars "$node" 2>/dev/null)" || { printf '%s: mariadbd does not answer\n' "$node"; return 0; }
         problem="$(awk -F'\t' -v want="$LAB_NODES" '{v[$1] = $2} END {
             if (v["wsrep_ready"] != "ON") print "wsrep_ready is " v["wsrep_ready"] " (want ON)"
@@ -127,12 +161,22 @@ lab_galera_healthy() {
     done
 }
 
-# lab_galera_start NODE WAIT [--wsrep-new-cluster]: starts mariadbd and,
-# with WAIT "wait", waits until it is synced (lab_await).
+# lab_galera_start NODE WAIT [--wsrep-new-cluster]: starts mariadbd as
+# Debian's mariadb.service does (Restart=on-abnormal, RestartSec=5s,
+# LimitNOFILE=32768; ExecStart recovers the node's position with
+# galera_recovery, then execs mariadbd), and, with WAIT "wait", waits until
+# it is synced (lab_await). --wsrep-new-cluster holds for the first start
+# only, as Debian's galera_new_cluster sets it: a restart joins the cluster.
 lab_galera_start() {
-    local node="$1" wait="$2"
-    shift 2
-    lab_spawn "$node" mariadbd mariadbd --defaults-file="$(lab_galera_cnf "$node")" "$@"
+    local node="$1" wait="$2" event args=()
+    [[ "${3:-}" != --wsrep-new-cluster ]] || args+=(--first-env _WSREP_NEW_CLUSTER=--wsrep-new-cluster)
+    for event in "${GALERA_EVENTS[@]}"; do
+        args+=(--event "$event")
+    done
+    # shellcheck disable=SC2016 # expanded by the unit's shell, not here
+    lab_supervise "$node" mariadbd on-abnormal 5s --nofile 32768 "${args[@]}" -- /bin/sh -c \
+        'set -f; VAR=$(/usr/bin/galera_recovery --defaults-file="$1") || exit 1; exec /usr/sbin/mariadbd --defaults-file="$1" $_WSREP_NEW_CLUSTER $VAR' \
+        sh "$(lab_galera_cnf "$node")"
     lab_await "$wait" "$node" mariadbd "$GALERA_WAIT" "synced with the cluster" lab_galera_ready "$node"
     [[ "$wait" == no-wait ]] || say "node $node: mariadbd synced"
 }

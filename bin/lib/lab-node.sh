@@ -16,6 +16,8 @@ lab_status() {
         for comp in $(lab_engine_call components); do
             if pid="$(lab_pid "$node" "$comp")"; then
                 procs+="$comp up ($pid) "
+            elif lab_supervised "$node" "$comp"; then
+                procs+="$comp RESTARTING "
             else
                 procs+="$comp DOWN "
             fi

@@ -36,14 +36,15 @@ lab_ready_gate() {
 # lab_heal_node NODE: undoes every fault the lab can put on NODE, so that
 # the cluster can become whole again: resumes it if paused, removes its
 # network faults (and any partition it is part of), and starts it, waiting
-# until it serves, if a server of it is down. The readiness gate then
-# checks the result.
+# until it serves, if a server of it is down with no supervisor to start it
+# again (killed: the node lost power). The readiness gate then checks the
+# result, waiting for a server its supervisor restarts.
 lab_heal_node() {
     local node="$1" comp
     ! lab_node_paused "$node" || lab_signal_node "$node" CONT
     lab_fault heal "$node"
     for comp in $(lab_engine_call components); do
-        if ! lab_alive "$node" "$comp"; then
+        if ! lab_supervised "$node" "$comp"; then
             lab_start_node "$node" wait
             break
         fi

@@ -83,26 +83,17 @@ lab_suite_fault_args() {
     done
 }
 
-# lab_suite_logs DIR: the tail of every server's log, for the archive.
-lab_suite_logs() {
-    local dir="$1/logs" node comp log
-    mkdir -p "$dir"
-    for node in $(lab_node_names); do
-        for comp in $(lab_engine_call components); do
-            log="$(lab_logfile "$node" "$comp")"
-            [[ -r "$log" ]] && tail -n 200 "$log" >"$dir/$node-$comp.log"
-        done
-    done
-}
 
 # lab_suite_measure DIR LABEL DURATION SCHEDULE REP: one run; its files in DIR.
 lab_suite_measure() {
     local dir="$1" label="$2" duration="$3" schedule="$4" rep="$5" rc=0 file
     local -a faults
     mapfile -t faults < <(lab_suite_fault_args "$schedule" "$rep")
+    lab_run_log_set "$dir/events.jsonl"
     MYSQL_PWD="$(<"$(lab_password_file)")" "$PERSEUS_BIN" --cluster "$(lab_cluster)" \
         --log "$dir/events.jsonl" --duration "$duration" --user perseus --label "$label" \
         "${faults[@]}" >"$dir/table.txt" 2>"$dir/perseus.stderr" || rc=$?
+    lab_run_log_set ""
     ((rc == 0)) || say "suite: perseus exited with status $rc (its messages: $dir/perseus.stderr)"
     [[ -s "$dir/events.jsonl" ]] || return 1
     "$REPORT_BIN" --text --html "$dir/report.html" "$dir/events.jsonl" >"$dir/report.txt" || return 1
@@ -189,7 +180,7 @@ lab_suite_runs() {
             fi
             lab_suite_measure "$run_dir" "$suite/$name/$rep" "$duration" "$schedule" "$rep" \
                 || say "suite: $name repetition $rep left no complete report (see $run_dir)"
-            lab_suite_logs "$run_dir"
+            lab_server_logs "$run_dir"
             lab_heal_all || say "suite: healing after $name repetition $rep failed; the next gate decides"
             lab_ready_gate "$LAB_SUITE_READY" "$run_dir/readiness.jsonl" after || true
         done

@@ -45,13 +45,19 @@ max-procs = 2
 TOML
 }
 
+# The TiDB engine takes no settings yet (its configuration is etc/'s).
+lab_tidb_settings() { :; }
+lab_tidb_check_settings() { :; }
+
 # lab_tidb_launch NODE COMPONENT: bin/run-COMPONENT.sh NODE in the foreground,
-# inside NODE's namespace, with the environment the TiDB scripts read.
+# inside NODE's namespace, with the environment the TiDB scripts read,
+# supervised as TiUP's systemd units run each server (Restart=always,
+# RestartSec=15s, LimitNOFILE=1000000).
 lab_tidb_launch() {
     local node="$1" comp="$2" dir
     dir="$(lab_tidb_config_dir)"
     mkdir -p "$(lab_node_dir "$node")"
-    lab_spawn "$node" "$comp" env \
+    lab_supervise "$node" "$comp" always 15s --nofile 1000000 -- env \
         PERSEUS_CLUSTER="$(lab_cluster)" TIDB_BIN_DIR="$(tidb_bin_dir)" \
         PERSEUS_DATA_DIR="$LAB_DIR/data" \
         TIKV_CONFIG="$PERSEUS_ROOT/etc/tikv-one-machine.toml" TIDB_CONFIG="$dir/tidb.toml" \
@@ -106,7 +112,7 @@ lab_tidb_up() {
 lab_tidb_restart() {
     local node="$1" wait="$2" comp
     for comp in pd kv db; do
-        lab_alive "$node" "$comp" && continue
+        lab_supervised "$node" "$comp" && continue
         lab_tidb_launch "$node" "$comp"
         lab_await "$wait" "$node" "$comp" "$TIDB_WAIT" ready lab_tidb_comp_ready "$node" "$comp"
     done
@@ -120,7 +126,7 @@ lab_tidb_healthy() {
     local node comp problem
     for node in $(lab_node_names); do
         for comp in $(lab_tidb_components); do
-            lab_alive "$node" "$comp" || { printf '%s: %s is not running\n' "$node" "$comp"; return 0; }
+            lab_alive "$node" "$comp" || { printf '%s: %s is not running%s\n' "$node" "$comp" "$(lab_restarting_note "$node" "$comp")"; return 0; }
         done
     done
     problem="$(tidb_cluster_problem "$(lab_cluster)")" || problem="cannot read $(lab_cluster)"
