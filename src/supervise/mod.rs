@@ -7,12 +7,15 @@
 //! clock (`run_log.rs`), for its exit, its restart and the lines of its
 //! output that an engine names (`output.rs`).
 //!
+//! It keeps every process of its unit, as systemd's cgroup does: what the
+//! server leaves behind is re-parented to it and reaped by it (`reap.rs`).
 //! The lab kills a node's supervisor before its server (a node losing
 //! power): nothing is restarted then. SIGTERM or SIGINT is passed on to the
 //! server, which is then not restarted (`systemctl stop`).
 
 pub mod output;
 pub mod policy;
+pub mod reap;
 pub mod run_log;
 
 mod cli;
@@ -64,6 +67,9 @@ fn supervise(config: &Config) -> i32 {
     if let Some(msg) = limit_note {
         sink.note(&msg);
     }
+    if let Err(msg) = reap::become_subreaper() {
+        sink.note(&msg);
+    }
     let mut limit = StartLimit::new(config.start_limit.0, config.start_limit.1);
     let mut first = true;
     loop {
@@ -89,7 +95,7 @@ fn supervise(config: &Config) -> i32 {
         if !should_restart(config, &sink, ended) {
             return 0;
         }
-        if !pause(config.restart_sec) {
+        if !pause(config.restart_sec, &sink) {
             sink.note("stopped while waiting to restart: not restarted");
             return 0;
         }
@@ -118,10 +124,12 @@ fn should_restart(config: &Config, sink: &Sink, ended: Ended) -> bool {
     restart
 }
 
-/// Sleeps the restart delay; false if a stop came meanwhile.
-fn pause(delay: Duration) -> bool {
+/// Sleeps the restart delay, reaping what the server left behind as it
+/// ends; false if a stop came meanwhile.
+fn pause(delay: Duration, sink: &Sink) -> bool {
     let until = Instant::now() + delay;
     while Instant::now() < until {
+        reap::reap_ended(&mut |pid, how| sink.orphan_ended(pid, how));
         if STOPPING.load(Ordering::SeqCst) {
             return false;
         }

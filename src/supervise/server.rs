@@ -6,11 +6,11 @@
 use super::cli::Config;
 use super::output::{self, LinePattern, Lines};
 use super::policy::Ended;
+use super::reap;
 use super::run_log::{self, Observed, RunLog};
 use crate::event::{server_seen, server_what, Server};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -41,6 +41,16 @@ impl Sink {
     /// A line of the supervisor's own in the log, as systemd's in a journal.
     pub fn note(&self, msg: &str) {
         self.write_line(&format!("perseus-supervise: {msg}"));
+    }
+
+    /// A process the server left behind (re-parented here) ended: a note,
+    /// as systemd's journal has none but its own output tells it.
+    pub fn orphan_ended(&self, pid: u32, ended: Ended) {
+        self.note(&format!(
+            "PID {pid}, left behind by {}, exited: {}",
+            self.server,
+            how(ended)
+        ));
     }
 
     fn write_line(&self, line: &str) {
@@ -110,26 +120,19 @@ impl Spawned {
         })
     }
 
-    /// Waits until the server's process ends; tells the run how.
+    /// Waits until the server's process ends (reaping what it left behind
+    /// meanwhile); tells the run how.
     pub fn wait(mut self, config: &Config, sink: &Sink) -> Ended {
-        let status = self.child.wait();
+        let ended = reap::wait_for(self.pid, &mut |pid, how| sink.orphan_ended(pid, how));
         let at = run_log::now();
-        let ended = match status {
-            Ok(s) => match (s.code(), s.signal()) {
-                (Some(code), _) => Ended::Exited(code),
-                (None, Some(signal)) => Ended::Signaled(signal),
-                (None, None) => Ended::Exited(-1),
-            },
-            Err(_) => Ended::Exited(-1),
-        };
+        // Reaped above: the handle has nothing left to wait for.
+        drop(self.child);
         remove_pidfile(config, self.pid);
-        let how = match ended {
-            Ended::Exited(code) => format!("exit status {code}"),
-            Ended::Signaled(signal) => format!("signal {signal}"),
-        };
         sink.note(&format!(
-            "{} exited: PID {}, {how}",
-            config.server, self.pid
+            "{} exited: PID {}, {}",
+            config.server,
+            self.pid,
+            how(ended)
         ));
         sink.event(at, server_what::EXITED, server_seen::WAIT, |e| {
             e.pid = Some(self.pid);
@@ -185,6 +188,13 @@ fn pump(mut reader: io::PipeReader, sink: &Sink, patterns: &[LinePattern]) {
     }
     if let Some(rest) = lines.finish() {
         sink.write_line(&rest);
+    }
+}
+
+fn how(ended: Ended) -> String {
+    match ended {
+        Ended::Exited(code) => format!("exit status {code}"),
+        Ended::Signaled(signal) => format!("signal {signal}"),
     }
 }
 
