@@ -28,6 +28,8 @@ source "$PERSEUS_ROOT/bin/lib/lab-config.sh"
 source "$PERSEUS_ROOT/bin/lib/lab-net.sh"
 # shellcheck source=bin/lib/lab-proc.sh
 source "$PERSEUS_ROOT/bin/lib/lab-proc.sh"
+# shellcheck source=bin/lib/lab-mysql.sh
+source "$PERSEUS_ROOT/bin/lib/lab-mysql.sh"
 # shellcheck source=bin/lib/lab-galera.sh
 source "$PERSEUS_ROOT/bin/lib/lab-galera.sh"
 # shellcheck source=bin/lib/lab-tidb.sh
@@ -62,7 +64,11 @@ usage: $(basename "$0") COMMAND [ARGS]   (as root)
   ready [--timeout S]                     wait (default 300 s) until the cluster is
                                           whole and ready for a measurement, or fail
                                           saying what is not
-  env                                     shell lines: PERSEUS_CLUSTER and MYSQL_PWD
+  env                                     shell lines: PERSEUS_CLUSTER and the password
+                                          (MYSQL_PWD)
+  leader                                  the leader's node on the first line; exit 1
+                                          when none is elected, 2 when the engine has
+                                          none (galera)
 
 Faults (each idempotent; --log FILE appends the fault event to a running
 perseus log; docs/lab.md says how each is done):
@@ -87,9 +93,11 @@ perseus log; docs/lab.md says how each is done):
              [--fault-at S] [--undo-at S] [--target NODE|leader]
              [--results DIR] [--ready-timeout S]
                                           up if needed, wait until ready, run
-                                          perseus with the fault on the target at
-                                          --fault-at (default 20) and its undo at
-                                          --undo-at (default 40), report, heal the
+                                          perseus with the fault on the target
+                                          (default: the leader; galera has none, n1)
+                                          at --fault-at (default 20) and its undo at
+                                          --undo-at (default 40), for --duration
+                                          (default undo + 20), report, heal the
                                           target and wait until ready again.
                                           KIND: isolate (default), isolate-in,
                                           isolate-out, partition:SHAPE, kill, pause,
@@ -124,6 +132,7 @@ case "$command" in
     status) lab_status ;;
     ready) lab_ready "$@" ;;
     env) lab_env ;;
+    leader) lab_leader ;;
     isolate | isolate-in | isolate-out | rejoin | partition | partition:* | heal | loss | loss:* \
         | bandwidth | bandwidth:* | delay | delay:* | pause | resume)
         lab_tools

@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+#[path = "common/bash.rs"]
+mod bash;
 #[path = "common/signals.rs"]
 mod signals;
-use signals::DefaultSignals;
+use bash::bash;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -45,34 +47,6 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-/// `bash -c` with strict mode and the given libraries of bin/lib sourced,
-/// then `body`; args become $1... The child is the leader of a process group
-/// of its own, so that a `kill 0` in it stays inside.
-fn bash(libs: &[&str], body: &str, args: &[&str]) -> Output {
-    let mut script = String::from("set -euo pipefail\n");
-    for lib in libs {
-        script += &format!("source '{}/bin/lib/{lib}.sh'\n", root().display());
-    }
-    script += body;
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .arg("shell-lib-test")
-        .args(args)
-        .stdin(Stdio::null())
-        .process_group(0)
-        .default_signals()
-        .output()
-        .expect("run bash");
-    eprintln!(
-        "{}\nstdout: {}\nstderr: {}",
-        out.status,
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
 }
 
 /// lab_packages with ensure_packages replaced by ACTION ($2), the policy
@@ -371,6 +345,12 @@ lab_half_entry() { :; }
 lab_half_up() { :; }
 lab_half_sql() { :; }
 lab_half_healthy() { :; }
+lab_half_pausable() { :; }
+lab_half_schema() { :; }
+lab_half_password_var() { :; }
+lab_half_leader() { :; }
+lab_half_fault_window() { :; }
+lab_half_record() { :; }
 lab_engine_check half
 "#;
     let out = bash(&["common", "lab-engine"], body, &[]);

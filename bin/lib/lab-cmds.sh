@@ -39,16 +39,10 @@ lab_write_cluster() {
     done | jq -s 'add' >"$(lab_cluster)"
 }
 
-# lab_schema: database, table and the client user, through the first node.
+# lab_schema: database lily, table storage and the client's user perseus,
+# as the engine makes them (its SQL, its client).
 lab_schema() {
-    local schema="$PERSEUS_ROOT/etc/schema.sql" password
-    [[ -r "$schema" ]] || die "$schema is missing"
-    password="$(<"$(lab_password_file)")"
-    lab_engine_call sql n1 <"$schema" || die "creating the schema from $schema failed"
-    # The host reaches the nodes from the bridge address, so the user's host
-    # pattern must match it: '%'.
-    lab_engine_call sql n1 -e "CREATE USER IF NOT EXISTS 'perseus'@'%' IDENTIFIED BY '$password';
-        GRANT ALL PRIVILEGES ON lily.* TO 'perseus'@'%';" || die "creating user perseus failed"
+    lab_engine_call schema || die "creating the schema and user perseus failed"
 }
 
 lab_up() {
@@ -101,10 +95,13 @@ another lab of that name (take it down with its PERSEUS_LAB_DIR), or leftovers o
     say "try: eval \"\$($(basename "$0") env)\"; perseus --cluster \"\$PERSEUS_CLUSTER\" --user perseus"
 }
 
-# lab_env: shell lines that point perseus at the lab.
+# lab_env: shell lines that point perseus at the lab: the cluster file and
+# the password in the variable the engine's protocol reads (MYSQL_PWD,
+# PGPASSWORD). For perseus's shell only: the lab's servers never see it.
 lab_env() {
     lab_need_up
-    printf 'export PERSEUS_CLUSTER=%q\nexport MYSQL_PWD=%q\n' "$(lab_cluster)" "$(<"$(lab_password_file)")"
+    printf 'export PERSEUS_CLUSTER=%q\nexport %s=%q\n' "$(lab_cluster)" \
+        "$(lab_engine_call password_var)" "$(<"$(lab_password_file)")"
 }
 
 lab_down() {

@@ -81,9 +81,28 @@ lab_setting() {
     if [[ -n "${LAB_SETTINGS[$1]+set}" ]]; then
         printf '%s\n' "${LAB_SETTINGS[$1]}"
     else
-        lab_engine_call settings | awk -F'\t' -v k="$1" '$1 == k {print $2; found = 1} END {exit !found}' \
-            || die "engine $LAB_ENGINE has no setting '$1'"
+        lab_default_setting "$LAB_ENGINE" "$1"
     fi
+}
+
+# lab_default_setting ENGINE KEY: ENGINE's default for KEY.
+lab_default_setting() {
+    "lab_${1}_settings" | awk -F'\t' -v k="$2" '$1 == k {print $2; found = 1} END {exit !found}' \
+        || die "engine $1 has no setting '$2'"
+}
+
+# lab_planned_setting ENGINE KEY: the setting KEY a command will run ENGINE
+# with: as asked (WANT_SETTINGS, when any was asked: up --set), else as the
+# lab that is up has it (when it runs ENGINE), else ENGINE's default.
+lab_planned_setting() {
+    local engine="$1" key="$2"
+    if declare -p WANT_SETTINGS >/dev/null 2>&1 && ((${#WANT_SETTINGS[@]} > 0)); then
+        [[ -z "${WANT_SETTINGS[$key]+set}" ]] || { printf '%s\n' "${WANT_SETTINGS[$key]}"; return; }
+    elif [[ "$LAB_ENGINE" == "$engine" && -n "${LAB_SETTINGS[$key]+set}" ]]; then
+        printf '%s\n' "${LAB_SETTINGS[$key]}"
+        return
+    fi
+    lab_default_setting "$engine" "$key"
 }
 
 # lab_settings_words: the settings given (not the defaults), `KEY=VALUE`

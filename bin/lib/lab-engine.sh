@@ -30,15 +30,34 @@
 #                            (a server down, a node not synced, replicas
 #                            missing...), nothing when it is; the readiness
 #                            gate (bin/lib/lab-ready.sh) polls it
-#   lab_E_sql NODE [ARGS]    the mariadb client as an administrator on NODE,
-#                            batch mode; SQL from -e or stdin
+#   lab_E_sql NODE [ARGS]    the engine's SQL client as an administrator on
+#                            NODE (mariadb, psql), SQL on stdin (or the
+#                            client's own -e, -c), one row a line with
+#                            tab-separated fields; ARGS are the client's own
 #   lab_E_status NODE        one field for `lab.sh status`
+#   lab_E_pausable           the components `pause` freezes, one a line
+#                            (each with every process of its unit)
+#   lab_E_schema             creates database lily, its table storage and the
+#                            client's user perseus with the lab's password
+#                            (SQL on stdin: never a password in an argv)
+#   lab_E_password_var       the environment variable that gives perseus the
+#                            password (MYSQL_PWD, PGPASSWORD): for `env` and
+#                            the runs, never for the servers
+#   lab_E_leader             prints the leader's node; status 1 when none is
+#                            elected now, 2 when the engine has no leader
+#                            (every node takes writes), each saying so
+#   lab_E_fault_window       two numbers, WINDOW TAIL: an experiment's undo
+#                            comes WINDOW s after its fault by default, its
+#                            end TAIL s after the undo (a failover needs time)
+#   lab_E_record DIR WHEN    writes the engine's view of the cluster into an
+#                            experiment's results DIR, WHEN before or after
+#                            the run (roles, history), or nothing
 #
 # To add an engine: write bin/lib/lab-E.sh, source it in bin/lab.sh, add E
 # to LAB_KNOWN_ENGINES. lab_engines_check refuses to start while one is missing.
 
 LAB_KNOWN_ENGINES="galera tidb"
-LAB_ENGINE_FUNCTIONS="prepare settings check_settings components entry up restart healthy sql status"
+LAB_ENGINE_FUNCTIONS="prepare settings check_settings components entry up restart healthy sql status pausable schema password_var leader fault_window record"
 
 # lab_engine_call FUNCTION ARGS...: lab_ENGINE_FUNCTION of the lab's engine.
 lab_engine_call() {

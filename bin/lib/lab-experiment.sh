@@ -54,9 +54,33 @@ $(netfault_tc_plan new eth0 "" "$arg" "$LAB_NET.12" "$LAB_NET.13")
     esac
 }
 
+# lab_perseus ARGS...: perseus with the lab's password in the variable the
+# engine's protocol reads (lab_E_password_var), in its environment only:
+# never in an argv.
+lab_perseus() {
+    local -x "$(lab_engine_call password_var)=$(<"$(lab_password_file)")"
+    "$PERSEUS_BIN" "$@"
+}
+
+# lab_experiment_times ENGINE FAULT_AT UNDO_AT DURATION: the three, each
+# as given or else by default (the fault at 20 s, the undo the engine's
+# window after it, the end its tail after the undo: a failover must fit),
+# as "FAULT_AT UNDO_AT DURATION"; dies unless 0 < fault < undo < end.
+lab_experiment_times() {
+    local engine="$1" fault_at="${2:-20}" undo_at="$3" duration="$4" window tail
+    [[ "$fault_at" =~ ^[0-9]+$ && "$undo_at" =~ ^[0-9]*$ && "$duration" =~ ^[0-9]*$ ]] \
+        || die "experiment: --duration, --fault-at (--isolate-at) and --undo-at (--rejoin-at) take whole seconds"
+    read -r window tail < <("lab_${engine}_fault_window")
+    undo_at="${undo_at:-$((fault_at + window))}"
+    duration="${duration:-$((undo_at + tail))}"
+    ((0 < fault_at && fault_at < undo_at && undo_at < duration)) \
+        || die "experiment: needs 0 < fault-at ($fault_at) < undo-at ($undo_at) < duration ($duration)"
+    printf '%s %s %s\n' "$fault_at" "$undo_at" "$duration"
+}
+
 lab_experiment() {
-    local engine="" duration=60 fault_at=20 undo_at=40 target=leader results="" node rc=0 nodes="" chosen=""
-    local ready_limit="$LAB_READY_WAIT" healed=0 up_args=()
+    local engine="" duration="" fault_at="" undo_at="" target=leader results="" node rc=0 nodes="" chosen=""
+    local ready_limit="$LAB_READY_WAIT" healed=0 up_args=() times
     declare -gA WANT_SETTINGS=()
     CUT=isolate REPAIR=rejoin
     while (($#)); do
@@ -76,10 +100,9 @@ lab_experiment() {
         esac
         shift 2
     done
-    [[ "$duration $fault_at $undo_at" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] \
-        || die "experiment: --duration, --fault-at (--isolate-at) and --undo-at (--rejoin-at) take whole seconds"
-    ((0 < fault_at && fault_at < undo_at && undo_at < duration)) \
-        || die "experiment: needs 0 < fault-at ($fault_at) < undo-at ($undo_at) < duration ($duration)"
+    [[ -z "$engine" || " $LAB_KNOWN_ENGINES " == *" $engine "* ]] || die "unknown engine '$engine' (one of: $LAB_KNOWN_ENGINES)"
+    times="$(lab_experiment_times "${engine:-${LAB_ENGINE:-galera}}" "$fault_at" "$undo_at" "$duration")" || exit 1
+    read -r fault_at undo_at duration <<<"$times"
     [[ -z "$nodes" || "$nodes" =~ ^[1-9]$ ]] || die "experiment: --nodes '$nodes': 1 to 9"
     ready_limit "$ready_limit" "experiment: --ready-timeout"
     # perseus splits a fault command on whitespace.
@@ -109,6 +132,7 @@ lab_experiment() {
     lab_ready_gate "$ready_limit" "$results/readiness.jsonl" before \
         || die "nothing measured: the cluster is not ready (see $results/readiness.jsonl and $(basename "$0") status)"
     node="$(lab_target "$target")"
+    lab_engine_call record "$results" before
     say "experiment: $duration s on $LAB_ENGINE, $CUT $node at $fault_at s, $REPAIR at $undo_at s; results in $results"
     local lab="$PERSEUS_ROOT/bin/lab.sh" cmds=() action
     for action in "${CUT%%:*}" "$REPAIR"; do
@@ -120,7 +144,7 @@ lab_experiment() {
     done
     # The servers' supervisors tell this run what the servers do.
     lab_run_log_set "$results/events.jsonl"
-    MYSQL_PWD="$(<"$(lab_password_file)")" "$PERSEUS_BIN" --cluster "$(lab_cluster)" \
+    lab_perseus --cluster "$(lab_cluster)" \
         --log "$results/events.jsonl" --duration "$duration" --user perseus \
         --fault "$fault_at:$CUT:$node" --fault "$undo_at:$REPAIR:$node" "${cmds[@]}" \
         2> >(tee "$results/perseus.stderr" >&2) | tee "$results/table.txt" || rc=$?
@@ -136,6 +160,7 @@ lab_experiment() {
     lab_heal_node "$node"
     lab_ready_gate "$ready_limit" "$results/readiness.jsonl" after || healed=1
     lab_server_logs "$results"
+    lab_engine_call record "$results" after
     printf '\n'
     lab_fault_lines "$results/report.txt"
     ((healed == 0)) \

@@ -123,15 +123,17 @@ lab_partition_clear() {
     rm -f "$(lab_partition_file)"
 }
 
-# lab_signal_node NODE STOP|CONT: pause or resume NODE's servers, each with
-# its descendants.
+# lab_signal_node NODE STOP|CONT: pause or resume NODE's pausable servers
+# (lab_E_pausable), each with every process of its unit: Patroni with the
+# PostgreSQL it runs, but not etcd nor the router.
 lab_signal_node() {
-    local node="$1" sig="$2" comp pid done=""
-    for comp in $(lab_engine_call components); do
-        pid="$(lab_pid "$node" "$comp")" || continue
-        # shellcheck disable=SC2046 # PIDs
-        kill -s "$sig" $(lab_tree "$pid") 2>/dev/null || true
-        done+=" $comp ($pid)"
+    local node="$1" sig="$2" comp pids done=""
+    for comp in $(lab_engine_call pausable); do
+        pids="$(lab_unit_pids "$node" "$comp")"
+        [[ -n "$pids" ]] || continue
+        # shellcheck disable=SC2086 # PIDs
+        kill -s "$sig" $pids 2>/dev/null || true
+        done+=" $comp ($(lab_pid "$node" "$comp" || echo '?'))"
     done
     [[ -n "$done" ]] || die "node $node: no server of it runs (killed?), nothing to $([[ $sig == STOP ]] && echo pause || echo resume)"
     case "$sig" in
@@ -140,10 +142,10 @@ lab_signal_node() {
     esac
 }
 
-# lab_node_paused NODE: a server of NODE is stopped (SIGSTOP).
+# lab_node_paused NODE: a pausable server of NODE is stopped (SIGSTOP).
 lab_node_paused() {
     local comp pid
-    for comp in $(lab_engine_call components); do
+    for comp in $(lab_engine_call pausable); do
         pid="$(lab_pid "$1" "$comp")" || continue
         # The state is the field after the command's name, which may hold spaces.
         [[ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)" != T ]] || return 0

@@ -212,3 +212,19 @@ lab_galera_status() {
     awk -F'\t' '{v[$1] = $2} END {printf "wsrep: %s size %s %s\n",
         v["wsrep_cluster_status"], v["wsrep_cluster_size"], v["wsrep_local_state_comment"]}' <<<"$vars"
 }
+
+# Every process of mariadbd's unit: the server and its helpers (rsync).
+lab_galera_pausable() { printf 'mariadbd\n'; }
+lab_galera_schema() { lab_mysql_schema lab_galera_sql; }
+lab_galera_password_var() { lab_mysql_password_var; }
+
+# lab_galera_leader: Galera has none: every node takes writes (status 2).
+lab_galera_leader() {
+    say "galera has no leader: every node takes writes"
+    return 2
+}
+
+# A Galera node is evicted within seconds; the lab's first experiments
+# (20 s cut off, 20 s back) keep those numbers.
+lab_galera_fault_window() { printf '20 20\n'; }
+lab_galera_record() { :; }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Which node to cut off for `--target leader`. The parsing takes recorded
-# outputs (tests/fixtures/tidb/ holds some), so it is tested without TiDB.
-# Needs bin/lib/common.sh (jq).
+# Which node leads (`lab.sh leader`) and which to cut off for `--target
+# leader`, and TiDB's leader look-up, whose parsing takes recorded outputs
+# (tests/fixtures/tidb/ holds some), so it is tested without TiDB. Needs
+# bin/lib/common.sh (jq).
 
 # lab_tsv_column FILE COLUMN: the values of COLUMN, by its header, in the
 # tab-separated output of `mariadb --batch` (header line first).
@@ -43,30 +44,40 @@ lab_leader_from_pd() {
     printf '%s\n' "$node"
 }
 
-# lab_target TARGET: NODE as given, or the leader's node (TiDB); Galera has no
-# leader, so n1 stands in (and says so).
+# lab_target TARGET: NODE as given, or the engine's leader (lab_E_leader);
+# an engine without one (Galera: every node takes writes) has n1 stand in,
+# and the script says so.
 lab_target() {
-    local target="$1" tmp node
+    local target="$1" node rc=0
     if [[ "$target" != leader ]]; then
         lab_need_node "$target"
         printf '%s\n' "$target"
         return
     fi
-    if [[ "$LAB_ENGINE" != tidb ]]; then
-        say "target leader: $LAB_ENGINE has no leader (every node takes writes); cutting off n1"
-        printf 'n1\n'
-        return
-    fi
-    tmp="$(mktemp -d)"
-    node="$(lab_tidb_leader "$tmp")" || true
-    rm -rf "$tmp"
-    [[ -n "$node" ]] || die "target leader: found neither the Region leader of lily.storage nor the PD leader"
-    printf '%s\n' "$node"
+    # Whole, then its first line: `| head -n 1` could end the engine's
+    # output early, and with pipefail its status with it.
+    node="$(lab_engine_call leader)" || rc=$?
+    node="${node%%$'\n'*}"
+    case "$rc" in
+        0) say "target leader: $node"; printf '%s\n' "$node" ;;
+        2) say "target leader: n1 stands in"; printf 'n1\n' ;;
+        *) die "target leader: no leader is elected now (see $(basename "$0") leader and status)" ;;
+    esac
 }
 
-# lab_tidb_leader DIR: asks the live cluster (any node that answers), recording
+# lab_leader: the `lab.sh leader` command: the leader's node on the first
+# line (an engine may add lines), or why there is none, with its status.
+lab_leader() {
+    local rc=0
+    lab_tools
+    lab_need_up
+    lab_engine_call leader || rc=$?
+    return "$rc"
+}
+
+# lab_tidb_find_leader DIR: asks the live cluster (any node that answers), recording
 # the outputs in DIR; the Region leader first, the PD leader as fallback.
-lab_tidb_leader() {
+lab_tidb_find_leader() {
     local dir="$1" node cluster
     cluster="$(lab_cluster)"
     for node in $(lab_node_names); do

@@ -117,6 +117,20 @@ lab_restarting_note() {
 # rsync that Galera's state transfer starts), parents first.
 lab_tree() { proc_tree "$1"; }
 
+# lab_unit_pids NODE COMPONENT: every process of the component's unit, as
+# systemd's cgroup holds them: the supervisor's descendants, not the
+# supervisor itself (a subreaper: what the server left behind, Patroni's
+# postmaster, is its child too); without a supervisor, the server and its
+# descendants.
+lab_unit_pids() {
+    local pid
+    if pid="$(lab_supervisor_pid "$1" "$2")"; then
+        lab_tree "$pid" | tail -n +2
+    elif pid="$(lab_pid "$1" "$2")"; then
+        lab_tree "$pid"
+    fi
+}
+
 # lab_kill NODE COMPONENT: the node loses power: SIGKILL to the supervisor
 # first (so that nothing restarts the server), then to the server and their
 # descendants; waits (up to 10 s) until they are gone.

@@ -90,7 +90,7 @@ lab_suite_measure() {
     local -a faults
     mapfile -t faults < <(lab_suite_fault_args "$schedule" "$rep")
     lab_run_log_set "$dir/events.jsonl"
-    MYSQL_PWD="$(<"$(lab_password_file)")" "$PERSEUS_BIN" --cluster "$(lab_cluster)" \
+    lab_perseus --cluster "$(lab_cluster)" \
         --log "$dir/events.jsonl" --duration "$duration" --user perseus --label "$label" \
         "${faults[@]}" >"$dir/table.txt" 2>"$dir/perseus.stderr" || rc=$?
     lab_run_log_set ""

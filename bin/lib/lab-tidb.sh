@@ -139,3 +139,21 @@ lab_tidb_healthy() {
 lab_tidb_status() {
     if lab_tidb_ready "$1" 2>/dev/null; then printf 'sql: answers\n'; else printf 'sql: no answer\n'; fi
 }
+
+lab_tidb_pausable() { printf 'pd\nkv\ndb\n'; }
+lab_tidb_schema() { lab_mysql_schema lab_tidb_sql; }
+lab_tidb_password_var() { lab_mysql_password_var; }
+
+# lab_tidb_leader: the node of the Region leader of lily.storage, else of
+# the PD leader (lab_tidb_find_leader, bin/lib/lab-leader.sh).
+lab_tidb_leader() {
+    local tmp node=""
+    tmp="$(mktemp -d)"
+    node="$(lab_tidb_find_leader "$tmp")" || true
+    rm -rf "$tmp"
+    [[ -n "$node" ]] || { say "found neither the Region leader of lily.storage nor the PD leader"; return 1; }
+    printf '%s\n' "$node"
+}
+
+lab_tidb_fault_window() { printf '20 20\n'; }
+lab_tidb_record() { :; }
