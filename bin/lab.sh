@@ -34,6 +34,12 @@ source "$PERSEUS_ROOT/bin/lib/lab-mysql.sh"
 source "$PERSEUS_ROOT/bin/lib/lab-galera.sh"
 # shellcheck source=bin/lib/lab-tidb.sh
 source "$PERSEUS_ROOT/bin/lib/lab-tidb.sh"
+# shellcheck source=bin/lib/lab-patroni-conf.sh
+source "$PERSEUS_ROOT/bin/lib/lab-patroni-conf.sh"
+# shellcheck source=bin/lib/lab-patroni-state.sh
+source "$PERSEUS_ROOT/bin/lib/lab-patroni-state.sh"
+# shellcheck source=bin/lib/lab-patroni.sh
+source "$PERSEUS_ROOT/bin/lib/lab-patroni.sh"
 # shellcheck source=bin/lib/lab-leader.sh
 source "$PERSEUS_ROOT/bin/lib/lab-leader.sh"
 # shellcheck source=bin/lib/lab-cmds.sh
@@ -54,10 +60,12 @@ usage() {
     cat <<USAGE
 usage: $(basename "$0") COMMAND [ARGS]   (as root)
 
-  up [--engine galera|tidb] [--nodes N] [--set KEY=VALUE]...
+  up [--engine galera|tidb|patroni] [--nodes N] [--set KEY=VALUE]...
                                           build the lab (default galera, 3 nodes);
                                           --set: an engine setting (galera:
-                                          gcache.size, gcache.page_size; docs/lab.md)
+                                          gcache.size, gcache.page_size; patroni:
+                                          dcs, synchronous_mode, ttl, loop_wait,
+                                          retry_timeout; docs/lab.md)
   down                                    remove all of it (servers, namespaces,
                                           bridge, route, rules, state)
   status                                  each node: servers, reachable, its faults
@@ -65,7 +73,7 @@ usage: $(basename "$0") COMMAND [ARGS]   (as root)
                                           whole and ready for a measurement, or fail
                                           saying what is not
   env                                     shell lines: PERSEUS_CLUSTER and the password
-                                          (MYSQL_PWD)
+                                          (MYSQL_PWD; PGPASSWORD for patroni)
   leader                                  the leader's node on the first line; exit 1
                                           when none is elected, 2 when the engine has
                                           none (galera)
@@ -96,8 +104,9 @@ perseus log; docs/lab.md says how each is done):
                                           perseus with the fault on the target
                                           (default: the leader; galera has none, n1)
                                           at --fault-at (default 20) and its undo at
-                                          --undo-at (default 40), for --duration
-                                          (default undo + 20), report, heal the
+                                          --undo-at (default 40; patroni 20 + 2 x ttl
+                                          + 10), for --duration (default undo + 20;
+                                          patroni undo + 30), report, heal the
                                           target and wait until ready again.
                                           KIND: isolate (default), isolate-in,
                                           isolate-out, partition:SHAPE, kill, pause,

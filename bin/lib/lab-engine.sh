@@ -56,7 +56,7 @@
 # To add an engine: write bin/lib/lab-E.sh, source it in bin/lab.sh, add E
 # to LAB_KNOWN_ENGINES. lab_engines_check refuses to start while one is missing.
 
-LAB_KNOWN_ENGINES="galera tidb"
+LAB_KNOWN_ENGINES="galera tidb patroni"
 LAB_ENGINE_FUNCTIONS="prepare settings check_settings components entry up restart healthy sql status pausable schema password_var leader fault_window record"
 
 # lab_engine_call FUNCTION ARGS...: lab_ENGINE_FUNCTION of the lab's engine.
