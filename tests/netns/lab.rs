@@ -21,11 +21,17 @@ impl Lab {
     /// 10.213.(BASE + PID % 50), state and results in a scratch directory;
     /// each test file passes its own TAG and BASE so that two never meet.
     pub fn new(tag: &str, base: u32) -> Lab {
+        Lab::new_in(tag, "10.213", base)
+    }
+
+    /// The same in PREFIX.(BASE + PID % 50), PREFIX such as "10.214": a test file that needs the
+    /// room of its own /16 (the 10.213 bases are taken).
+    pub fn new_in(tag: &str, prefix: &str, base: u32) -> Lab {
         let pid = std::process::id();
         let scratch = std::env::temp_dir().join(format!("perseus-{tag}-{pid}"));
         Lab {
             name: format!("{tag}{}", pid % 100_000),
-            net: format!("10.213.{}", base + pid % 50),
+            net: format!("{prefix}.{}", base + pid % 50),
             dir: scratch.join("lab"),
             results: scratch.join("results"),
         }
@@ -35,8 +41,13 @@ impl Lab {
     /// of whose pieces exist yet, and the host's iptables rules before it,
     /// to compare with at the end.
     pub fn fresh(test: &str, tag: &str, base: u32) -> (Lab, Vec<String>) {
+        Lab::fresh_in(test, tag, "10.213", base)
+    }
+
+    /// `fresh` in PREFIX (`new_in`).
+    pub fn fresh_in(test: &str, tag: &str, prefix: &str, base: u32) -> (Lab, Vec<String>) {
         super::require_root(test);
-        let lab = Lab::new(tag, base);
+        let lab = Lab::new_in(tag, prefix, base);
         let rules = host_rules(&lab);
         assert_eq!(
             lab.leftovers(),
