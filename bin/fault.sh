@@ -109,7 +109,7 @@ fault_checks() {
     cluster_field "$CLUSTER" "$NODE" .host >/dev/null
     [[ -z "$SELF" ]] || cluster_field "$CLUSTER" "$SELF" .host >/dev/null
     LOG_START=""
-    [[ -z "$LOG" ]] || LOG_START="$(faultlog_start "$LOG")"
+    [[ -z "$LOG" ]] || { LOG_START="$(faultlog_start "$LOG")" && faultlog_effect_begin; }
 }
 
 # fault_procs: the node's database processes in this network namespace (a
@@ -146,6 +146,7 @@ fault_signal() {
         # shellcheck disable=SC2046 # PIDs
         kill -s "$1" $(proc_tree "$pid") 2>/dev/null || true
     done
+    faultlog_effect
     say "node $NODE: $2 (PID ${pids[*]})"
 }
 

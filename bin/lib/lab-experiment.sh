@@ -22,6 +22,12 @@ lab_fault_lines() {
     sed -n 's/^#   \([0-9.]* s [^ ]* [^ ]*: downtime .*\)$/\1/p' "$1"
 }
 
+# lab_server_lines REPORT_TXT: each node's server events as the text report
+# words them (its "server events" section), one line a node and server.
+lab_server_lines() {
+    sed -n '/^# server events /,/^# [^ ]/{/^#   /s/^#   //p}' "$1"
+}
+
 # lab_experiment_kind KIND: sets CUT (the action, with its argument after a
 # colon as perseus's --fault takes it) and REPAIR (its undo); dies on a kind
 # or argument the lab does not know, and on delay where the kernel has no
@@ -138,6 +144,7 @@ lab_experiment() {
     lab_server_logs "$results"
     printf '\n'
     lab_fault_lines "$results/report.txt"
+    lab_server_lines "$results/report.txt" | sed 's/^/server events: /'
     ((healed == 0)) \
         || say "the cluster did not become whole again after the run: see $results/readiness.jsonl and $(basename "$0") status before the next experiment"
     printf 'page: %s\n' "$results/report.html"

@@ -6,7 +6,8 @@
 # bin/fault.sh (real hosts) and the lab (bin/lib/lab-faults.sh runs
 # bin/fault.sh inside a node's namespace); engine-independent. Also the
 # partition shapes (as src/partition.rs resolves them) and the netem probe.
-# Needs common.sh, and isolation.sh for ISOLATE_CHAIN and ipt.
+# Needs common.sh, isolation.sh for ISOLATE_CHAIN and ipt, and faultlog.sh
+# (faultlog_effect: the moment a fault took effect, for perseus).
 #
 # Ownership: every chain below is created, filled and deleted only here
 # (PERSEUS-ISOLATE belongs to bin/isolate.sh; `rejoin` and `heal` remove it
@@ -195,6 +196,7 @@ netfault_chain_set() {
     done
     [[ "$input" != "*filter"$'\n' ]] || return 0
     iptables-restore -w 10 --noflush <<<"${input}COMMIT" || die "iptables-restore failed on chain $chain"
+    faultlog_effect
 }
 
 # netfault_chain_clear CHAIN: removes its jumps (every one, were one added
@@ -209,6 +211,7 @@ netfault_chain_clear() {
     done
     ipt -F "$chain"
     ipt -X "$chain"
+    faultlog_effect
 }
 
 # netfault_drop_rules DIRECTIONS [MATCH...] -- HOST...: one DROP rule a host
@@ -416,6 +419,7 @@ netfault_shape() {
         # shellcheck disable=SC2086 # a planned command is a word list
         $line || die "failed: $line"
     done
+    ((${#plan[@]} == 0)) || faultlog_effect
     [[ -z "$rate" ]] || netfault_state_set "$state" bandwidth "$rate"
     [[ -z "$delay" ]] || netfault_state_set "$state" delay "$delay"
 }
@@ -427,6 +431,7 @@ netfault_unshape() {
     for dev in $(netfault_state_all "$state" qdisc); do
         if netfault_ours "$dev"; then
             tc qdisc del dev "$dev" root
+            faultlog_effect
         elif ip link show "$dev" >/dev/null 2>&1; then
             say "device $dev: its root qdisc is no longer ours ($(netfault_root "$dev")): left alone"
         fi

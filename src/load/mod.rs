@@ -15,6 +15,7 @@ pub mod appended;
 pub mod cli;
 pub mod clock;
 pub mod database;
+pub mod effect;
 pub mod fault_spec;
 pub mod inflight;
 pub mod log_file;

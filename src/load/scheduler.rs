@@ -8,6 +8,7 @@
 //! still running is ended the same way and reported as in flight.
 
 use super::clock::Clock;
+use super::effect::{self, EffectFile};
 use super::fault_spec::ScheduledFault;
 use super::stop::{Completion, StopSignal};
 use super::writer::Msg;
@@ -46,6 +47,8 @@ struct Running {
     line: String,
     started: Instant,
     started_us: u64,
+    /// Where the command reports when its fault took effect.
+    effect: Option<EffectFile>,
 }
 
 impl Scheduler {
@@ -110,11 +113,15 @@ impl Scheduler {
         let started = Instant::now();
         let started_us = self.clock.now_us();
         let Some(program) = words.first() else {
-            let why = Some("no command configured".into());
-            self.logged(&fault, line, (-1, why), started, self.clock.now_us());
+            self.not_started(&fault, line, "no command configured".into(), started);
             return None;
         };
-        let spawned = Command::new(program)
+        let effect = EffectFile::new();
+        let mut command = Command::new(program);
+        if let Some(file) = &effect {
+            command.env(effect::VARIABLE, file.path());
+        }
+        let spawned = command
             .args(&args)
             // Its own process group, so that it and its children can be ended together.
             .process_group(0)
@@ -129,13 +136,19 @@ impl Scheduler {
                 line,
                 started,
                 started_us,
+                effect,
             }),
             Err(e) => {
-                let why = Some(format!("cannot start: {e}"));
-                self.logged(&fault, line, (-1, why), started, self.clock.now_us());
+                self.not_started(&fault, line, format!("cannot start: {e}"), started);
                 None
             }
         }
+    }
+
+    /// A command that could not start: a failed fault, logged at once.
+    fn not_started(&self, fault: &ScheduledFault, line: String, why: String, started: Instant) {
+        let now = (self.clock.now_us(), None);
+        self.logged(fault, line, (-1, Some(why)), started, now);
     }
 
     /// Logs a finished command; keeps one still running (killing it once
@@ -165,19 +178,29 @@ impl Scheduler {
                 note: format!("{} (finished after the stop)", r.line),
             });
         }
-        self.logged(&r.fault, r.line, (exit, why), r.started, t_us);
+        let effect_us = self.effect_us(&r, t_us);
+        self.logged(&r.fault, r.line, (exit, why), r.started, (t_us, effect_us));
         Reaped::Logged
     }
 
+    /// The first moment the command said its fault took effect, on the
+    /// run's clock, held within the command's run.
+    fn effect_us(&self, r: &Running, t_us: u64) -> Option<u64> {
+        let mono = r.effect.as_ref()?.first_mono_us()?;
+        let at = self.clock.run_us_of_mono(mono)?;
+        Some(at.clamp(r.started_us, t_us))
+    }
+
     /// Sends the fault event of a command that ended with `exit` (and why,
-    /// when it did not simply exit).
+    /// when it did not simply exit), stamped `t_us`, in effect from
+    /// `effect_us` if the command said so.
     fn logged(
         &self,
         f: &ScheduledFault,
         line: String,
         (exit, why): (i32, Option<String>),
         started: Instant,
-        t_us: u64,
+        (t_us, effect_us): (u64, Option<u64>),
     ) {
         let event = Fault {
             t_us,
@@ -191,7 +214,7 @@ impl Scheduler {
             },
             exit: Some(exit),
             cmd_us: Some(started.elapsed().as_micros() as u64),
-            effect_us: None,
+            effect_us,
             role: None,
             leader_said: None,
             clock: None,
@@ -284,6 +307,43 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// A command that reports when its fault took effect (python3 reads
+    /// CLOCK_MONOTONIC as the lab's scripts do), then works on for 300 ms:
+    /// the event keeps that moment, on the run's clock, before its stamp.
+    #[test]
+    fn a_fault_is_in_effect_from_the_moment_its_command_reports() {
+        let dir = std::env::temp_dir().join(format!("perseus-sched-{}-effect", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let script = dir.join("effect.sh");
+        std::fs::write(
+            &script,
+            "python3 -c 'import time; print(time.monotonic_ns() // 1000)' >>\"$PERSEUS_EFFECT_FILE\"\nsleep 0.3\n",
+        )
+        .expect("script");
+        let cmd = format!("sh {}", script.display());
+        let (s, rx) = scheduler(
+            &["100ms:isolate:n1", "100ms:rejoin:n2"],
+            &[("isolate", &cmd), ("rejoin", "true")],
+        );
+        s.run();
+        let done = faults(&rx);
+        let isolate = done
+            .iter()
+            .find(|f| f.action == "isolate")
+            .expect("isolate logged");
+        let effect = isolate.effect_us.expect("an effect moment");
+        let began = isolate.t_us - isolate.cmd_us.expect("cmd_us");
+        assert!(
+            effect >= began && effect + 250_000 <= isolate.t_us,
+            "{isolate:?}"
+        );
+        let rejoin = done
+            .iter()
+            .find(|f| f.action == "rejoin")
+            .expect("rejoin logged");
+        assert_eq!(rejoin.effect_us, None, "a command that reports nothing");
     }
 
     #[test]

@@ -120,9 +120,24 @@ pub struct ScenarioBoard {
     pub lost_writes: u64,
     pub lost_write_runs: usize,
     pub late_writes: u64,
+    /// Lab servers that exited on their own (a crash, an abort: the
+    /// supervisor saw it; a `kill` fault is not one), over all runs, and in
+    /// how many runs (absent when none did).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub server_exits: u64,
+    #[serde(skip_serializing_if = "is_zero_runs")]
+    pub server_exit_runs: usize,
     /// Errors clients saw, by kind (`server:1047`, `timeout`), over all runs.
     pub errors: BTreeMap<String, u64>,
     pub verdict: Verdict,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_runs(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A repetition that was not measured (`--not-run FILE`, which the suite
@@ -185,6 +200,7 @@ struct RunEntry {
     anomalies: u64,
     lost_writes: u64,
     late_writes: u64,
+    server_exits: u64,
     errors: Vec<(String, u64)>,
 }
 
@@ -230,6 +246,12 @@ impl Builder {
                 .filter(|a| a.kind == "lost_write")
                 .count() as u64,
             late_writes: s.late_writes_total,
+            server_exits: s
+                .servers
+                .events
+                .iter()
+                .filter(|e| e.what == crate::event::server_what::EXITED)
+                .count() as u64,
             errors: s
                 .errors
                 .groups()
@@ -325,6 +347,8 @@ fn board(
         lost_writes: runs.iter().map(|r| r.lost_writes).sum(),
         lost_write_runs: runs.iter().filter(|r| r.lost_writes > 0).count(),
         late_writes: runs.iter().map(|r| r.late_writes).sum(),
+        server_exits: runs.iter().map(|r| r.server_exits).sum(),
+        server_exit_runs: runs.iter().filter(|r| r.server_exits > 0).count(),
         errors,
         verdict: Verdict {
             result: "none",

@@ -15,6 +15,9 @@ pub const MAX_JUMP_US: u64 = 24 * 3600 * 1_000_000;
 pub const MAX_SPAN_US: u64 = 7 * 24 * 3600 * 1_000_000;
 /// Outages of one run (all nodes).
 pub const MAX_OUTAGES: usize = 1_000_000;
+/// Server events kept per run (the lab's supervisors write a handful; a
+/// server that crash-loops for days could write more).
+pub const MAX_SERVER_EVENTS: usize = 10_000;
 /// Characters of an error message kept as a group's sample.
 pub const SAMPLE_CHARS: usize = 300;
 /// Memory for the latency windows of the faults being measured at once

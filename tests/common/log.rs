@@ -255,6 +255,21 @@ impl Scenario {
         self
     }
 
+    /// A fault whose command ran `cmd_us` until its stamp `t_us` and said it
+    /// took effect at `effect_us`.
+    pub fn fault_in_effect(
+        &mut self,
+        (t_us, cmd_us, effect_us): (u64, u64, u64),
+        action: &str,
+        node: &str,
+    ) -> &mut Self {
+        self.fault(t_us, action, node, Some(0));
+        if let Some(Event::Fault(f)) = self.events.last_mut() {
+            (f.cmd_us, f.effect_us) = (Some(cmd_us), Some(effect_us));
+        }
+        self
+    }
+
     /// The log: start, the events in jittered order, and a stop at `stop_us`.
     pub fn log(&mut self, nodes: &[&str], stop_us: Option<u64>) -> Vec<u8> {
         let node = |e: &Event<'_>| match e {

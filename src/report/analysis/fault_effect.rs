@@ -124,6 +124,7 @@ mod tests {
         let names: Vec<String> = (1..=5).map(|i| format!("n{i}")).collect();
         FaultEvent {
             t_us: 0,
+            stamp_us: None,
             action: action.into(),
             arg: None,
             groups: groups.map(|g| partition::parse_groups(g, &names).expect("groups")),

@@ -93,6 +93,7 @@ mod tests {
             node: node.into(),
             measured: true,
             t_us: t_s * 1_000_000,
+            stamp_us: None,
             line: t_s,
             downtime_us: 0,
             partial_downtime_us: 0,

@@ -35,7 +35,13 @@ pub struct FaultReport {
     /// False when the run does not measure that node (a fault by hand on
     /// another node): its effect on the measured nodes is still reported.
     pub measured: bool,
+    /// The moment it is measured from: when it took effect (`effect_us`),
+    /// or its stamp.
     pub t_us: u64,
+    /// Its event's stamp (the command returned), when it took effect
+    /// earlier; absent otherwise (and in every log before `effect_us`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamp_us: Option<u64>,
     pub line: u64,
     pub downtime_us: u64,
     pub partial_downtime_us: u64,
@@ -271,6 +277,7 @@ impl Faults {
                 groups: t.event.groups,
                 node: t.event.node,
                 t_us: t.event.t_us,
+                stamp_us: t.event.stamp_us,
                 line: t.event.line,
                 downtime_us: numbers.downtime_us,
                 partial_downtime_us: numbers.partial_downtime_us,
@@ -357,6 +364,7 @@ mod tests {
             node: "n1".into(),
             measured: true,
             t_us,
+            stamp_us: None,
             line: 1,
             downtime_us: 0,
             partial_downtime_us: 0,

@@ -15,6 +15,7 @@
 //! - `throughput.rs`: the baseline rate before the first fault; a window's rate against it.
 //! - `faults.rs`: every fault: windows while streaming, numbers at the end, stamp trust.
 //! - `consistency.rs`: lost writes and late-landing writes, per key, in log order.
+//! - `servers.rs`: what the lab's servers did (`server` events): down spans, each node's story.
 //! - `errors.rs`: errors grouped by kind and code.
 //! - `histogram.rs`: a log-linear histogram of microseconds, quantiles within 0.4%.
 //! - `latency.rs`: latency quantiles per node, over histograms.
@@ -36,7 +37,7 @@
 //! 4. `faults`
 //! 5. `fault_effect`, `fault_window`, `settle`, `attribution`, `series`
 //! 6. `fault_event`, `throughput`, `latency`, `outages`, `errors`, `log_bins`,
-//!    `consistency`, `reorder`
+//!    `consistency`, `reorder`, `servers`
 //! 7. `histogram`
 
 pub mod attribution;
@@ -54,6 +55,7 @@ pub mod outages;
 pub mod reorder;
 pub mod run_analysis;
 pub mod series;
+pub mod servers;
 pub mod settle;
 pub mod summary;
 pub mod throughput;

@@ -6,6 +6,7 @@ use super::consistency::{Anomaly, LateWrite};
 use super::errors::ErrorGroups;
 use super::faults::FaultReport;
 use super::latency::LatencyReport;
+use super::servers::ServerReport;
 use super::throughput::Baseline;
 use crate::event::{InFlightFault, InFlightOp};
 use serde::Serialize;
@@ -70,6 +71,9 @@ pub struct RunSummary {
     pub ignored_after_stop: u64,
     /// What the reader found wrong with the run as a whole (a hole in the log).
     pub warnings: Vec<String>,
+    /// What the lab's servers did (absent without server events).
+    #[serde(skip_serializing_if = "ServerReport::is_empty")]
+    pub servers: ServerReport,
 }
 
 impl RunSummary {

@@ -121,6 +121,13 @@ pub fn fault(f: &FaultReport) -> FaultCells {
     if !f.measured {
         notes.push("a node this run does not measure".into());
     }
+    if let Some(stamp) = f.stamp_us {
+        notes.push(format!(
+            "in effect from {} s, {} ms before its command returned",
+            secs(f.t_us),
+            ms(stamp.saturating_sub(f.t_us))
+        ));
+    }
     notes.extend(f.note.as_deref().map(quoted));
     let action = match &f.arg {
         Some(arg) => format!("{}:{arg}", f.action),

@@ -110,13 +110,16 @@ pub fn run_section(finished: &Finished, anchor: &str) -> String {
         out.push_str(&figure(&latency_chart::chart(series, &marks), anchor));
         out.push_str(&figure(&errors_chart::chart(series, &marks), anchor));
     }
-    let parts = [
+    let mut parts = vec![
         ("Faults", tables::faults(s)),
         ("Outages", tables::outages(s)),
+    ];
+    parts.extend(tables::servers(s).map(|t| ("Server events", t)));
+    parts.extend([
         ("Errors", tables::errors(s)),
         ("Consistency", tables::anomalies(s)),
         ("Latency of successful writes", tables::latency(s)),
-    ];
+    ]);
     for (title, body) in parts {
         let _ = write!(out, "<h3>{title}</h3>{body}");
     }

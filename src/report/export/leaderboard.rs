@@ -135,6 +135,20 @@ pub(crate) fn fault_name(f: &FaultBoard) -> String {
     )
 }
 
+/// `0 (0 lost)`, and when a lab server exited on its own in some run,
+/// `; a server exited in 1 of 3 runs`.
+pub fn anomalies_cell(b: &ScenarioBoard) -> String {
+    let mut cell = format!("{} ({} lost)", b.anomalies, b.lost_writes);
+    if b.server_exit_runs > 0 {
+        cell.push_str(&format!(
+            "; a server exited in {} of {} runs",
+            b.server_exit_runs,
+            b.runs.len()
+        ));
+    }
+    cell
+}
+
 fn writes(b: &ScenarioBoard) -> String {
     // "in 0 runs" after a zero reads like a count of runs checked; say how
     // many runs had any only when some did.
@@ -143,12 +157,19 @@ fn writes(b: &ScenarioBoard) -> String {
         0 => format!("{count} {what}"),
         _ => format!("{count} {what} (in {with} of {runs} runs)"),
     };
-    format!(
+    let mut line = format!(
         "{}, {}, {} late-landing writes",
         among(b.anomalies, "anomalies", b.anomaly_runs),
         among(b.lost_writes, "lost writes", b.lost_write_runs),
         b.late_writes
-    )
+    );
+    if b.server_exits > 0 {
+        line.push_str(&format!(
+            ", {}",
+            among(b.server_exits, "lab server exits", b.server_exit_runs)
+        ));
+    }
+    line
 }
 
 fn errors(b: &ScenarioBoard) -> String {
@@ -244,7 +265,7 @@ pub fn markdown(board: &Leaderboard) -> String {
                 f.map_or_else(|| NONE.into(), |f| spread(&f.partial_downtime)),
                 f.map_or_else(|| NONE.into(), |f| spread(&f.settle)),
                 f.map_or_else(|| NONE.into(), |f| shares(&f.throughput)),
-                keep(format!("{} ({} lost)", b.anomalies, b.lost_writes)),
+                keep(anomalies_cell(b)),
                 keep(errors(b)),
                 keep(verdict(b)),
             ]);

@@ -4,6 +4,7 @@
 //! that brings one back), then each run's outages, faults and latency.
 
 use super::cells;
+use super::server_cells;
 use super::Exporter;
 use crate::report::analysis::run_analysis::Finished;
 use crate::report::analysis::summary::RunSummary;
@@ -97,13 +98,27 @@ fn details(s: &RunSummary) -> String {
         .iter()
         .map(|o| {
             let c = cells::outage(o);
-            vec![cell(&c.who), c.from, c.to, c.ms, cell(&c.errors)]
+            let mut errors = c.errors;
+            if let Some(node) = &o.node {
+                for d in s.servers.down_during(node, o.start_us, o.end_us) {
+                    errors.push_str(&format!("; {}", server_cells::down(d)));
+                }
+            }
+            vec![cell(&c.who), c.from, c.to, c.ms, cell(&errors)]
         })
         .collect();
     md.push_str(&table(
         &["outage", "from s", "to s", "ms", "errors"],
         outages,
     ));
+    if !s.servers.is_empty() {
+        let rows = server_cells::stories(&s.servers)
+            .iter()
+            .map(|line| vec![cell(line)])
+            .collect();
+        md.push('\n');
+        md.push_str(&table(&["server events (times since the start)"], rows));
+    }
     let faults = s
         .faults
         .iter()

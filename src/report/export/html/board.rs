@@ -41,9 +41,8 @@ pub fn section(board: &Leaderboard, anchors: &BTreeMap<String, String>) -> Strin
             html(&b.versions.join(", "))
         );
         let tail = format!(
-            "<td rowspan=\"{rows}\" class=\"num\">{} ({} lost)</td><td rowspan=\"{rows}\" class=\"verdict {verdict_class}\">{}</td>",
-            b.anomalies,
-            b.lost_writes,
+            "<td rowspan=\"{rows}\" class=\"num\">{}</td><td rowspan=\"{rows}\" class=\"verdict {verdict_class}\">{}</td>",
+            html(&crate::report::export::leaderboard::anomalies_cell(b)),
             html(&cells::verdict_words(b))
         );
         if b.faults.is_empty() {

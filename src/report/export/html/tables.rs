@@ -5,7 +5,7 @@
 
 use crate::report::analysis::faults::FaultReport;
 use crate::report::analysis::summary::RunSummary;
-use crate::report::export::cells;
+use crate::report::export::{cells, server_cells};
 use crate::text::html;
 use std::fmt::Write;
 
@@ -139,13 +139,13 @@ pub fn outages(s: &RunSummary) -> String {
         .iter()
         .map(|o| {
             let c = cells::outage(o);
-            vec![
-                c.who,
-                c.from,
-                c.to,
-                c.ms,
-                cells::errors_with_samples(&o.errors),
-            ]
+            let mut errors = cells::errors_with_samples(&o.errors);
+            if let Some(node) = &o.node {
+                for d in s.servers.down_during(node, o.start_us, o.end_us) {
+                    errors.push_str(&format!("; {}", server_cells::down(d)));
+                }
+            }
+            vec![c.who, c.from, c.to, c.ms, errors]
         })
         .collect();
     table(
@@ -159,6 +159,23 @@ pub fn outages(s: &RunSummary) -> String {
         ],
         &rows,
     )
+}
+
+/// What the lab's servers did, a row per node and server; None for a run
+/// outside the lab (the page then has no such section).
+pub fn servers(s: &RunSummary) -> Option<String> {
+    if s.servers.is_empty() {
+        return None;
+    }
+    let rows: Vec<Vec<String>> = server_cells::stories(&s.servers)
+        .into_iter()
+        .map(|line| vec![line])
+        .collect();
+    Some(table(
+        "servers",
+        &[("node, server: what it did (s since the start)", false)],
+        &rows,
+    ))
 }
 
 pub fn errors(s: &RunSummary) -> String {

@@ -9,7 +9,7 @@ use super::svg::{self, n, Frame, Scale, LEFT, PLOT_WIDTH};
 use super::Chart;
 use crate::report::analysis::series::SeriesReport;
 use crate::report::analysis::summary::RunSummary;
-use crate::report::export::cells;
+use crate::report::export::{cells, server_cells};
 use crate::text::html;
 use std::fmt::Write;
 
@@ -92,9 +92,50 @@ fn lanes(s: &RunSummary, frame: &Frame, top: f64) -> String {
                 html(&c.errors)
             );
         }
+        if let Some(name) = who {
+            out.push_str(&server_marks(s, frame, name, y));
+        }
         out.push_str("</g>");
     }
     out.push_str("</g>");
+    out
+}
+
+/// The lab's server events of node `name` on its lane, at `y`: a small
+/// triangle at each, the event in its tooltip, a down span as a dark bar
+/// under the lane. Presentation attributes, not the stylesheet, so that a
+/// page without server events is what it was before they existed.
+fn server_marks(s: &RunSummary, frame: &Frame, name: &str, y: f64) -> String {
+    let mut out = String::new();
+    for d in s.servers.down.iter().filter(|d| d.node == name) {
+        let from = frame.x(d.from_us);
+        let to = frame.x(d.until_us.unwrap_or(s.end_us));
+        let _ = write!(
+            out,
+            "<rect class=\"server-down\" data-from-us=\"{}\" fill=\"#111\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"2\"><title>{}: {}</title></rect>",
+            d.from_us,
+            n(from),
+            n(y + LANE - 2.0),
+            n((to - from).max(1.0)),
+            html(&cells::quoted(name)),
+            html(&server_cells::down(d))
+        );
+    }
+    for e in s.servers.events.iter().filter(|e| e.node == name) {
+        let x = frame.x(e.t_us);
+        let _ = write!(
+            out,
+            "<path class=\"server-event\" data-what=\"{}\" data-t-us=\"{}\" fill=\"#111\" d=\"M{} {}l3.5 -6h-7z\"><title>{} {}: {} at {} s</title></path>",
+            html(&cells::quoted(&e.what)),
+            e.t_us,
+            n(x),
+            n(y + 7.0),
+            html(&cells::quoted(name)),
+            html(&cells::quoted(&e.server)),
+            html(&cells::quoted(&e.describe)),
+            cells::secs(e.t_us)
+        );
+    }
     out
 }
 
@@ -116,10 +157,15 @@ pub fn chart(s: &RunSummary, series: &SeriesReport, marks: &[Mark]) -> Chart {
     for (i, name) in series.nodes.iter().enumerate() {
         items.push((palette::node(i), Swatch::Line, cells::quoted(name)));
     }
+    let servers = if s.servers.is_empty() {
+        ""
+    } else {
+        ", the lab's server events (▼, hover for each) and the time a server was down (dark bar)"
+    };
     Chart {
         name: "throughput",
         caption: format!(
-            "Throughput: successful writes per second, per {}; under it each node's outages (no success for more than {})",
+            "Throughput: successful writes per second, per {}; under it each node's outages (no success for more than {}){servers}",
             super::duration(series.bucket_us),
             super::duration(s.gap_us)
         ),
