@@ -55,11 +55,7 @@ pub fn parse(text: &str) -> Result<Vec<NodeSpec>, String> {
     }
     let mut nodes: Vec<NodeSpec> = Vec::new();
     for (name, entry) in entries {
-        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!(
-                "node name {name:?} must be non-empty without spaces"
-            ));
-        }
+        crate::grammar::node_name(&name)?;
         if nodes.iter().any(|n| n.name == name) {
             return Err(format!("node {name} is listed twice"));
         }

@@ -8,24 +8,10 @@
 mod common;
 
 use common::log::{Log, Scenario};
+use common::rng::Rng;
 use perseus::event::{ErrorKind, Event, OpKind};
 use perseus::report::options::Options;
 use perseus::report::read::table_scan::{self as view, Counted};
-
-/// xorshift64*: small, deterministic, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn seeds() -> Vec<Vec<u8>> {
     let mut s = Scenario::default();

@@ -43,17 +43,14 @@ lab_experiment_kind() {
         partition | loss | bandwidth | delay) REPAIR=heal ;;
         *) die "experiment: --fault is isolate, isolate-in, isolate-out, partition:SHAPE, kill, pause, loss:PCT, bandwidth:RATE or delay:MS[/JITTER], not '$kind'" ;;
     esac
+    local why
+    if [[ "$kind" == *:* ]]; then
+        why="$(grammar_fault_arg "${kind%%:*}" "$arg")" || die "experiment: --fault $why"
+    else
+        why="$(grammar_fault_arg "$kind")" || die "experiment: --fault $why"
+    fi
     case "${kind%%:*}" in
-        partition | loss | bandwidth | delay)
-            [[ -n "$arg" ]] || die "experiment: --fault ${kind%%:*} needs its argument: ${kind%%:*}:ARG" ;;
-        *) [[ -z "$arg" ]] || die "experiment: --fault ${kind%%:*} takes no argument (got '$arg')" ;;
-    esac
-    case "${kind%%:*}" in
-        loss) netfault_loss_check "$arg" ;;
-        bandwidth) netfault_rate_check "$arg" ;;
-        partition) [[ "$arg" != *[[:space:]]* ]] || die "experiment: partition '$arg': no spaces" ;;
         delay)
-            netfault_delay_check "$arg"
             netfault_netem_works || die "experiment: --fault $kind: this kernel lacks sch_netem (tc's netem qdisc), so the delay cannot be applied; nothing was started. On the target it would run, in its namespace (for n1 of a three-node lab):
 $(netfault_tc_plan new eth0 "" "$arg" "$LAB_NET.12" "$LAB_NET.13")
 (bin/lab.sh delay --dry-run $arg NODE prints them for a lab that is up)" ;;

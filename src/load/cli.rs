@@ -213,6 +213,7 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         None => env_password,
     };
     let settings = settings(&m)?;
+    readable(nodes.len(), settings.conns)?;
     let fault_commands = fault_commands(&m)?;
     let faults = faults(&m, &all_nodes, &nodes, &fault_commands, &cluster_path)?;
     Ok(Parsed::Run(Box::new(Config {
@@ -228,6 +229,24 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         faults,
         fault_commands,
     })))
+}
+
+/// perseus starts no run its report cannot read: the report's bounds
+/// (`report::limits`, the one place they live) on nodes and connections.
+fn readable(nodes: usize, conns: u32) -> Result<(), String> {
+    use crate::report::limits::{MAX_KEYS, MAX_NODES};
+    if nodes > MAX_NODES {
+        return Err(format!(
+            "{nodes} nodes: perseus-report reads runs of up to {MAX_NODES} nodes (use --nodes to measure fewer)"
+        ));
+    }
+    let keys = nodes as u64 * u64::from(conns);
+    if keys > MAX_KEYS {
+        return Err(format!(
+            "{nodes} nodes × {conns} connections = {keys} connections: perseus-report reads runs of up to {MAX_KEYS} in all"
+        ));
+    }
+    Ok(())
 }
 
 /// The recorded settings, from the options over the defaults.
@@ -256,11 +275,8 @@ fn settings(m: &Matches) -> Result<RunSettings, String> {
         }
     };
     let label = m.opt_str("label");
-    if label
-        .as_deref()
-        .is_some_and(|l| l.chars().any(char::is_control))
-    {
-        return Err("--label must be one line of text".into());
+    if let Some(l) = &label {
+        crate::grammar::label(l).map_err(|why| format!("--label: {why}"))?;
     }
     Ok(RunSettings {
         conns,

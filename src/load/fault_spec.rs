@@ -4,6 +4,7 @@
 //! partition's shape is resolved into groups here, once (`partition.rs`).
 
 use crate::duration;
+use crate::grammar;
 use crate::partition::{self, Groups};
 use std::time::Duration;
 
@@ -29,10 +30,15 @@ impl ScheduledFault {
     }
 
     /// What the command gets before the target: a partition's groups
-    /// (`n1,n2|n3`), else the action's argument.
+    /// (`n1,n2/n3`: `/` between groups, which no shell reads, where users
+    /// type `|`, a pipe to the shell of a command run over ssh), else the
+    /// action's argument.
     pub fn command_arg(&self) -> Option<String> {
         match &self.groups {
-            Some(groups) => Some(partition::format_groups(groups)),
+            Some(groups) => Some(
+                partition::format_groups(groups)
+                    .replace('|', &grammar::GROUP_SEPARATOR.to_string()),
+            ),
             None => self.arg.clone(),
         }
     }
@@ -41,7 +47,8 @@ impl ScheduledFault {
     pub fn resolve_groups(&mut self, nodes: &[String]) -> Result<(), String> {
         if self.action == "partition" {
             let spec = self.arg.as_deref().ok_or("partition needs a shape or groups: partition:halves, partition:bridge, partition:n1,n2|n3")?;
-            self.groups = Some(partition::resolve(spec, &self.target, nodes)?);
+            let spec = spec.replace(grammar::GROUP_SEPARATOR, "|");
+            self.groups = Some(partition::resolve(&spec, &self.target, nodes)?);
         }
         Ok(())
     }
@@ -86,14 +93,8 @@ pub fn parse_fault(spec: &str) -> Result<ScheduledFault, String> {
             "ACTION must be a word such as isolate, rejoin, kill, start",
         ));
     }
-    if arg.is_some_and(|a| a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control())) {
-        return Err(bad(
-            "the action's argument after ':' must be a word without spaces",
-        ));
-    }
-    if target.is_empty() {
-        return Err(bad("TARGET is empty"));
-    }
+    grammar::fault_arg(action, arg).map_err(|why| bad(&why))?;
+    grammar::node_name(target).map_err(|why| bad(&format!("TARGET: {why}")))?;
     Ok(ScheduledFault {
         at,
         action: action.into(),

@@ -48,16 +48,26 @@ pub fn check_all(
     table: &str,
 ) -> Result<(), String> {
     let findings: Vec<Finding> = thread::scope(|scope| {
+        // A thread the system refuses (too many already) is a fatal
+        // finding with its reason, never a panic.
         let checks: Vec<_> = nodes
             .iter()
             .zip(opts)
-            .map(|(node, opts)| scope.spawn(move || check_node(node, opts, sql, database, table)))
+            .map(|(node, opts)| {
+                thread::Builder::new()
+                    .spawn_scoped(scope, move || check_node(node, opts, sql, database, table))
+                    .map_err(|e| {
+                        format!("node {}: cannot start a thread to check it: {e}", node.name)
+                    })
+            })
             .collect();
         checks
             .into_iter()
-            .map(|c| {
-                c.join()
-                    .unwrap_or_else(|_| Finding::Fatal("a node check crashed".into()))
+            .map(|c| match c {
+                Ok(c) => c
+                    .join()
+                    .unwrap_or_else(|_| Finding::Fatal("a node check crashed".into())),
+                Err(why) => Finding::Fatal(why),
             })
             .collect()
     });

@@ -20,6 +20,10 @@ use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The variables that carry the database's password to perseus: never
+/// handed on to a fault command (which may run anything, anywhere).
+pub const PASSWORD_VARIABLES: &[&str] = &["MYSQL_PWD", "PGPASSWORD"];
+
 /// How long a command ended at the stop gets to exit after SIGTERM.
 const TERM_GRACE: Duration = Duration::from_millis(300);
 
@@ -118,6 +122,9 @@ impl Scheduler {
         };
         let effect = EffectFile::new();
         let mut command = Command::new(program);
+        for variable in PASSWORD_VARIABLES {
+            command.env_remove(variable);
+        }
         if let Some(file) = &effect {
             command.env(effect::VARIABLE, file.path());
         }

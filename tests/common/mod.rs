@@ -6,3 +6,4 @@ pub mod log;
 pub mod mariadb;
 pub mod perseus;
 pub mod report;
+pub mod rng;
