@@ -15,6 +15,7 @@
 //! - `throughput.rs`: the baseline rate before the first fault; a window's rate against it.
 //! - `faults.rs`: every fault: windows while streaming, numbers at the end, stamp trust.
 //! - `consistency.rs`: lost writes and late-landing writes, per key, in log order.
+//! - `acked.rs`: one key's acknowledged writes, to count what a loss discarded.
 //! - `servers.rs`: what the lab's servers did (`server` events): down spans, each node's story.
 //! - `errors.rs`: errors grouped by kind and code.
 //! - `histogram.rs`: a log-linear histogram of microseconds, quantiles within 0.4%.
@@ -38,8 +39,9 @@
 //! 5. `fault_effect`, `fault_window`, `settle`, `attribution`, `series`
 //! 6. `fault_event`, `throughput`, `latency`, `outages`, `errors`, `log_bins`,
 //!    `consistency`, `reorder`, `servers`
-//! 7. `histogram`
+//! 7. `histogram`, `acked`
 
+pub mod acked;
 pub mod attribution;
 pub mod consistency;
 pub mod errors;

@@ -90,7 +90,7 @@ impl RunAnalysis {
         let names: Vec<String> = start.nodes.iter().map(|n| n.name.clone()).collect();
         let analyses = (!options.table_only).then(|| Analyses {
             timeline: Timeline::new(&names, options.gap_us, options.steady_us),
-            consistency: Consistency::default(),
+            consistency: Consistency::new(names.len() * start.settings.conns as usize),
             servers: ServerLog::default(),
             errors: ErrorGroups::default(),
             versions: BTreeSet::new(),
@@ -394,6 +394,7 @@ impl RunAnalysis {
             faults_over_limit: timeline.faults.over_limit,
             anomalies: a.consistency.anomalies,
             anomalies_total: a.consistency.anomalies_total,
+            acked_lost: a.consistency.acked_lost,
             late_writes: a.consistency.late_writes,
             late_writes_total: a.consistency.late_writes_total,
             latency: timeline.latency,

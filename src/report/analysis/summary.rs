@@ -10,6 +10,7 @@ use super::servers::ServerReport;
 use super::throughput::Baseline;
 use crate::event::{InFlightFault, InFlightOp};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutageReport {
@@ -60,6 +61,10 @@ pub struct RunSummary {
     pub anomalies: Vec<Anomaly>,
     /// All anomalies found (only the first 1000 are listed).
     pub anomalies_total: u64,
+    /// Acknowledged writes the lost writes discarded, by node (absent when
+    /// none was lost).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub acked_lost: BTreeMap<String, u64>,
     /// Indeterminate writes seen landing after a later acknowledged write.
     pub late_writes: Vec<LateWrite>,
     pub late_writes_total: u64,

@@ -5,6 +5,7 @@
 //! control character that starts a line of its own.
 
 use crate::event::InFlightOp;
+use crate::report::analysis::consistency::Anomaly;
 use crate::report::analysis::errors::ErrorGroups;
 use crate::report::analysis::fault_effect::cuts;
 use crate::report::analysis::faults::FaultReport;
@@ -140,6 +141,38 @@ pub fn fault(f: &FaultReport) -> FaultCells {
         numbers: numbers(f),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
+}
+
+/// The acknowledged writes lost in all and per node, `57 (n1 50, n2 7)`;
+/// None when none was lost.
+pub fn acked_lost(s: &RunSummary) -> Option<String> {
+    if s.acked_lost.is_empty() {
+        return None;
+    }
+    let total: u64 = s.acked_lost.values().sum();
+    let per: Vec<String> = s
+        .acked_lost
+        .iter()
+        .map(|(node, n)| format!("{} {n}", quoted(node)))
+        .collect();
+    Some(format!("{total} ({})", per.join(", ")))
+}
+
+/// What a lost write discarded: `3 acknowledged writes, acknowledged
+/// 20.100–36.400 s` (`at or before 20.100` when the first is older than
+/// what the report kept); None for another anomaly.
+pub fn discarded(a: &Anomaly) -> Option<String> {
+    let count = a.acked_lost?;
+    let (first, last) = (a.acked_lost_first_us?, a.acked_lost_last_us?);
+    let when = match (a.acked_lost_first_exact, first == last) {
+        (Some(false), _) => format!("from at or before {} to {} s", secs(first), secs(last)),
+        (_, true) => format!("at {} s", secs(first)),
+        _ => format!("{}–{} s", secs(first), secs(last)),
+    };
+    let writes = if count == 1 { "write" } else { "writes" };
+    Some(format!(
+        "{count} acknowledged {writes} discarded, acknowledged {when}"
+    ))
 }
 
 /// A fault as a table row: at, action, node, downtime, partial downtime,

@@ -192,14 +192,18 @@ fn faults(s: &RunSummary, o: &mut Vec<String>) {
 }
 
 fn consistency(s: &RunSummary, o: &mut Vec<String>) {
+    let lost = cells::acked_lost(s).map_or(String::new(), |l| {
+        format!("; acknowledged writes lost: {l}")
+    });
     o.push(format!(
-        "consistency: {} anomalies; {} late-landing writes",
+        "consistency: {} anomalies{lost}; {} late-landing writes",
         s.anomalies_total, s.late_writes_total
     ));
     let show = |v: Option<i64>| v.map_or("null".into(), |v| v.to_string());
     for a in &s.anomalies {
+        let discarded = cells::discarded(a).map_or(String::new(), |d| format!("; {d}"));
         o.push(format!(
-            "  {} on {} key {} at {} s: read {} expected {} (read line {}, write line {})",
+            "  {} on {} key {} at {} s: read {} expected {} (read line {}, write line {}){discarded}",
             a.kind,
             quoted(&a.node),
             quoted(&a.key),
