@@ -2,6 +2,7 @@
 //! names the option at fault. Defaults come from [`RunSettings::default`].
 
 use super::fault_spec::{self, ScheduledFault};
+use super::leader;
 use super::mysql::check_identifier;
 use crate::cluster::{self, NodeSpec};
 use crate::duration;
@@ -23,6 +24,11 @@ pub struct Config {
     pub errors: bool,
     pub faults: Vec<ScheduledFault>,
     pub fault_commands: BTreeMap<String, Vec<String>>,
+    /// `--leader-cmd`, split on white space.
+    pub leader_cmd: Option<Vec<String>>,
+    /// Every node of the cluster file, in its order (a leader command may
+    /// name any of them).
+    pub all_names: Vec<String>,
     /// Everything the start event records.
     pub settings: RunSettings,
 }
@@ -131,6 +137,12 @@ fn options() -> Options {
     );
     o.optopt(
         "",
+        "leader-cmd",
+        "the command that names the leader (its first line of output), run when a fault whose TARGET is `leader` fires",
+        "COMMAND",
+    );
+    o.optopt(
+        "",
         "fault-timeout",
         &format!(
             "kill a fault command after this long (default {})",
@@ -215,7 +227,16 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
     let settings = settings(&m)?;
     readable(nodes.len(), settings.conns)?;
     let fault_commands = fault_commands(&m)?;
+    let leader_cmd = leader_cmd(&m)?;
     let faults = faults(&m, &all_nodes, &nodes, &fault_commands, &cluster_path)?;
+    if let Some(f) = faults.iter().find(|f| f.target == leader::ROLE) {
+        if leader_cmd.is_none() {
+            return Err(format!(
+                "--fault '{}': the target leader needs --leader-cmd COMMAND, which names the leader when the fault fires",
+                f.spec()
+            ));
+        }
+    }
     Ok(Parsed::Run(Box::new(Config {
         cluster_path,
         nodes,
@@ -228,6 +249,8 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         },
         faults,
         fault_commands,
+        leader_cmd,
+        all_names: all_nodes.iter().map(|n| n.name.clone()).collect(),
     })))
 }
 
@@ -294,6 +317,18 @@ fn settings(m: &Matches) -> Result<RunSettings, String> {
     })
 }
 
+/// `--leader-cmd COMMAND`, split on white space as `--fault-cmd` is.
+fn leader_cmd(m: &Matches) -> Result<Option<Vec<String>>, String> {
+    let Some(text) = m.opt_str("leader-cmd") else {
+        return Ok(None);
+    };
+    let words: Vec<String> = text.split_whitespace().map(String::from).collect();
+    if words.is_empty() {
+        return Err("--leader-cmd: an empty command".into());
+    }
+    Ok(Some(words))
+}
+
 // No default commands: a fault must act on the node's host (or its
 // namespace), which only the user or the lab knows how to reach.
 fn fault_commands(m: &Matches) -> Result<BTreeMap<String, Vec<String>>, String> {
@@ -317,16 +352,20 @@ fn faults(
     let names: Vec<String> = all_nodes.iter().map(|n| n.name.clone()).collect();
     for spec in m.opt_strs("fault") {
         let mut fault = fault_spec::parse_fault(&spec)?;
-        fault
-            .resolve_groups(&names)
-            .map_err(|e| format!("--fault '{spec}': {e}"))?;
-        cluster::select(all_nodes, std::slice::from_ref(&fault.target), &file)
-            .map_err(|e| format!("--fault '{spec}': {e}"))?;
-        if !measured.iter().any(|n| n.name == fault.target) {
-            return Err(format!(
-                "--fault '{spec}': node {} is not among the nodes measured (--nodes); faults must name a measured node",
-                fault.target
-            ));
+        // A `leader` fault's node, and a shape's groups, are known when it
+        // fires; a named node is checked now.
+        if fault.target != leader::ROLE {
+            fault
+                .resolve_groups(&names)
+                .map_err(|e| format!("--fault '{spec}': {e}"))?;
+            cluster::select(all_nodes, std::slice::from_ref(&fault.target), &file)
+                .map_err(|e| format!("--fault '{spec}': {e}"))?;
+            if !measured.iter().any(|n| n.name == fault.target) {
+                return Err(format!(
+                    "--fault '{spec}': node {} is not among the nodes measured (--nodes); faults must name a measured node",
+                    fault.target
+                ));
+            }
         }
         if !commands.contains_key(&fault.action) {
             return Err(format!(

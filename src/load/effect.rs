@@ -13,18 +13,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The variable that names the file, in the fault command's environment.
 pub const VARIABLE: &str = "PERSEUS_EFFECT_FILE";
 
-/// One command's file, removed when dropped.
-pub struct EffectFile {
+/// A file perseus gives one command (its effect moments; the leader
+/// command's output), removed when dropped.
+pub struct CommandFile {
     path: PathBuf,
 }
 
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
-impl EffectFile {
+impl CommandFile {
     /// A new empty file in the temporary directory, made with O_EXCL so a
     /// name someone planted (a link) is never followed; None if none can
     /// be made (the fault then runs without one).
-    pub fn new() -> Option<EffectFile> {
+    pub fn new() -> Option<CommandFile> {
         for _ in 0..8 {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let path = std::env::temp_dir().join(format!(
@@ -38,7 +39,7 @@ impl EffectFile {
                 .open(&path)
                 .is_ok()
             {
-                return Some(EffectFile { path });
+                return Some(CommandFile { path });
             }
         }
         None
@@ -56,7 +57,7 @@ impl EffectFile {
     }
 }
 
-impl Drop for EffectFile {
+impl Drop for CommandFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
@@ -68,7 +69,7 @@ mod tests {
 
     #[test]
     fn the_first_moment_written_is_kept_and_the_file_goes() {
-        let file = EffectFile::new().expect("a file");
+        let file = CommandFile::new().expect("a file");
         assert_eq!(file.first_mono_us(), None, "nothing written yet");
         std::fs::write(file.path(), "900\nnot a number\n700\n800\n").expect("write");
         assert_eq!(file.first_mono_us(), Some(700));

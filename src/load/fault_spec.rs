@@ -18,6 +18,17 @@ pub struct ScheduledFault {
     pub target: String,
     /// For `partition`: its groups, resolved over the cluster's nodes.
     pub groups: Option<Groups>,
+    /// Set when the target was the role `leader`, resolved when the fault
+    /// fired (`target` is then the node chosen).
+    pub chosen: Option<Chosen>,
+}
+
+/// How a `leader` fault's node was chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chosen {
+    /// What the leader command printed on its first line; None when the
+    /// node was the one an earlier `leader` fault hit (an undo).
+    pub said: Option<String>,
 }
 
 impl ScheduledFault {
@@ -94,13 +105,16 @@ pub fn parse_fault(spec: &str) -> Result<ScheduledFault, String> {
         ));
     }
     grammar::fault_arg(action, arg).map_err(|why| bad(&why))?;
-    grammar::node_name(target).map_err(|why| bad(&format!("TARGET: {why}")))?;
+    if target != crate::load::leader::ROLE {
+        grammar::node_name(target).map_err(|why| bad(&format!("TARGET: {why}")))?;
+    }
     Ok(ScheduledFault {
         at,
         action: action.into(),
         arg: arg.map(String::from),
         target: target.into(),
         groups: None,
+        chosen: None,
     })
 }
 

@@ -14,10 +14,12 @@
 pub mod appended;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod database;
 pub mod effect;
 pub mod fault_spec;
 pub mod inflight;
+pub mod leader;
 pub mod log_file;
 pub mod mysql;
 pub mod preflight;
@@ -309,6 +311,8 @@ fn start_scheduler(
         clock: clock.clone(),
         tx: tx.clone(),
         stop: stop.clone(),
+        leader_cmd: cfg.leader_cmd.clone(),
+        nodes: cfg.all_names.clone(),
     };
     match thread::Builder::new()
         .name("scheduler".into())
