@@ -1,0 +1,135 @@
+//! Running PostgreSQL operations from a worker's plain thread, each under a
+//! deadline of its own. A frozen server defeats every server-side and TCP
+//! timeout (the kernel keeps acknowledging), so only a client-side deadline
+//! per operation turns a hang into an error; tokio-postgres is async, and
+//! `tokio::time::timeout` gives that deadline.
+//!
+//! Each worker owns a current-thread runtime and blocks on it for one
+//! operation at a time: no thread is spawned, no task either. The
+//! connection's future (which does the socket work) is polled together with
+//! the operation's, in the same task, so that an operation is one wake-up per
+//! answer, and so that when the connection ends first its own error (a reset,
+//! a server's FATAL) is what the log gets rather than a bare "closed".
+
+use super::tls::TlsStream;
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::{pin, Pin};
+use std::task::Poll;
+use std::time::Duration;
+use tokio_postgres::{Connection, Error, Socket};
+
+/// The connection's half that talks to the socket.
+pub type Conn = Connection<Socket, TlsStream>;
+
+/// How an operation failed, before classification (`classify.rs`).
+#[derive(Debug)]
+pub enum Failure {
+    /// The operation's own error (the server's answer, a broken socket, ...).
+    Op(Error),
+    /// The connection ended before the answer came: with its error, or
+    /// quietly (None).
+    Ended(Option<Error>),
+    /// No answer within the limit; the option that set it is `which`.
+    Deadline {
+        limit: Duration,
+        which: &'static str,
+    },
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Op(e)
+    }
+}
+
+/// A worker's current-thread runtime. Dropped in the background: a task
+/// still blocked (a host name being resolved on the blocking pool) must not
+/// hold up the thread that drops it, nor the end of the run.
+pub struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Runtime {
+    pub fn new() -> io::Result<Runtime> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map(|rt| Runtime(Some(rt)))
+    }
+
+    /// Runs `work` to its end, or fails it once `limit` has passed.
+    pub fn within<T>(
+        &self,
+        limit: Duration,
+        which: &'static str,
+        work: impl Future<Output = Result<T, Failure>>,
+    ) -> Result<T, Failure> {
+        let Some(rt) = &self.0 else {
+            return Err(Failure::Ended(None));
+        };
+        rt.block_on(async {
+            tokio::time::timeout(limit, work)
+                .await
+                .unwrap_or(Err(Failure::Deadline { limit, which }))
+        })
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// The connection's future, and how it ended once it has (it is then
+/// never polled again).
+pub struct Link {
+    conn: Pin<Box<Conn>>,
+    ended: Option<Option<Error>>,
+}
+
+impl Link {
+    pub fn new(conn: Conn) -> Link {
+        Link {
+            conn: Box::pin(conn),
+            ended: None,
+        }
+    }
+
+    /// Drives `request` and the connection together until the request has
+    /// its answer or the connection ends. A connection that ended after the
+    /// previous answer (a server's FATAL right behind it) fails the next
+    /// request with that ending, before anything is sent.
+    pub async fn drive<T>(
+        &mut self,
+        request: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Failure> {
+        if let Some(end) = self.ended.take() {
+            return Err(Failure::Ended(end));
+        }
+        let Link { conn, ended } = self;
+        let mut request = pin!(request);
+        poll_fn(|cx| {
+            // The request first (it queues its messages), then the
+            // connection (it writes them, reads answers and hands them
+            // over), then the request again, which takes an answer that
+            // just came — even when the connection ended right after it.
+            if let Poll::Ready(r) = request.as_mut().poll(cx) {
+                return Poll::Ready(r.map_err(Failure::Op));
+            }
+            if let Poll::Ready(end) = conn.as_mut().poll(cx) {
+                *ended = Some(end.err());
+            }
+            if let Poll::Ready(r) = request.as_mut().poll(cx) {
+                return Poll::Ready(r.map_err(Failure::Op));
+            }
+            match ended.take() {
+                Some(end) => Poll::Ready(Err(Failure::Ended(end))),
+                None => Poll::Pending,
+            }
+        })
+        .await
+    }
+}
