@@ -1,8 +1,9 @@
 //! Running PostgreSQL operations from a worker's plain thread, each under a
 //! deadline of its own. A frozen server defeats every server-side and TCP
 //! timeout (the kernel keeps acknowledging), so only a client-side deadline
-//! per operation turns a hang into an error; tokio-postgres is async, and
-//! `tokio::time::timeout` gives that deadline.
+//! per operation turns a hang into an error; tokio-postgres is async, so an
+//! operation is a future that can be given up (`deadline.rs` keeps the
+//! deadlines).
 //!
 //! Each worker owns a current-thread runtime and blocks on it for one
 //! operation at a time: no thread is spawned, no task either. The
@@ -11,10 +12,12 @@
 //! answer, and so that when the connection ends first its own error (a reset,
 //! a server's FATAL) is what the log gets rather than a bare "closed".
 
+use super::deadline::Deadline;
 use super::tls::TlsStream;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::{pin, Pin};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 use tokio_postgres::{Connection, Error, Socket};
@@ -43,18 +46,26 @@ impl From<Error> for Failure {
     }
 }
 
-/// A worker's current-thread runtime. Dropped in the background: a task
-/// still blocked (a host name being resolved on the blocking pool) must not
-/// hold up the thread that drops it, nor the end of the run.
-pub struct Runtime(Option<tokio::runtime::Runtime>);
+/// A worker's current-thread runtime, and its deadline. The runtime has no
+/// time driver: nothing here sets a tokio timer (tokio-postgres sets one
+/// only for its own connect timeout, which is left unset), and parking
+/// without one is cheaper. Dropped in the background: a task still blocked
+/// (a host name being resolved on the blocking pool) must not hold up the
+/// thread that drops it, nor the end of the run.
+pub struct Runtime {
+    rt: Option<tokio::runtime::Runtime>,
+    deadline: Arc<Deadline>,
+}
 
 impl Runtime {
     pub fn new() -> io::Result<Runtime> {
-        tokio::runtime::Builder::new_current_thread()
+        let rt = tokio::runtime::Builder::new_current_thread()
             .enable_io()
-            .enable_time()
-            .build()
-            .map(|rt| Runtime(Some(rt)))
+            .build()?;
+        Ok(Runtime {
+            rt: Some(rt),
+            deadline: Deadline::new(),
+        })
     }
 
     /// Runs `work` to its end, or fails it once `limit` has passed.
@@ -64,20 +75,19 @@ impl Runtime {
         which: &'static str,
         work: impl Future<Output = Result<T, Failure>>,
     ) -> Result<T, Failure> {
-        let Some(rt) = &self.0 else {
+        let Some(rt) = &self.rt else {
             return Err(Failure::Ended(None));
         };
-        rt.block_on(async {
-            tokio::time::timeout(limit, work)
-                .await
-                .unwrap_or(Err(Failure::Deadline { limit, which }))
-        })
+        self.deadline.arm(limit);
+        let done = rt.block_on(self.deadline.bound(work));
+        self.deadline.disarm();
+        done.unwrap_or(Err(Failure::Deadline { limit, which }))
     }
 }
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
+        if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }
     }

@@ -2,8 +2,8 @@
 //! tokio-postgres: the connection's settings, the `connect` operation (TCP,
 //! TLS if asked, authentication, `SELECT version()`, the three statements
 //! prepared), and the three operations of an iteration, each under its
-//! deadline (`drive.rs`). `classify.rs` files failures for the log,
-//! `tls.rs` sets up TLS.
+//! deadline (`drive.rs`, `deadline.rs`). `classify.rs` files failures for
+//! the log, `tls.rs` sets up TLS.
 //!
 //! PostgreSQL's UPDATE reports the rows it matched, even those whose value
 //! it left as it was: what `mysql.rs` asks of MySQL with CLIENT_FOUND_ROWS,
@@ -11,6 +11,7 @@
 //! value already stored, is a success, not a vanished row).
 
 mod classify;
+mod deadline;
 mod drive;
 mod tls;
 
