@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::perseus::{assert_latencies, failures, ops, perseus, read_log, rows, run, text, Setup};
+use common::perseus::{
+    assert_latencies, failures, in_flight, ops, perseus, read_log, rows, run, text, Setup,
+};
 use common::postgres::{cluster_file, PgServer, PASSWORD};
 use common::report::report;
 use serde_json::Value;
@@ -502,4 +504,27 @@ fn init_lily_creates_the_schema_on_a_postgres_node_and_can_run_again() {
         stderr.contains("node n1") && stderr.contains("password authentication failed"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_server_frozen_at_the_end_holds_neither_the_end_nor_the_exit() {
+    // The default read timeout (3 s) outlasts the run: the worker blocked in
+    // its runtime is left behind, its read listed as in flight.
+    let servers = [PgServer::start(), PgServer::start()];
+    let s = setup("pg-frozen-end", &servers.iter().collect::<Vec<_>>());
+    let began = Instant::now();
+    let child = spawn(&s.args(&["--duration", "3"]));
+    sleep_s(2.2);
+    servers[1].freeze();
+    let thaw = Frozen(&servers[1]);
+    let out = finish(child);
+    let took = began.elapsed();
+    drop(thaw);
+    assert!(took < Duration::from_millis(4_300), "perseus took {took:?}");
+    let events = read_log(&s.log);
+    assert_counts_match(&events);
+    let stop = events.last().expect("stop");
+    let hung = in_flight(stop, "n2");
+    assert_eq!(hung.len(), 1, "{stop}");
+    assert_table_replays(&out, &s.log, &[]);
 }

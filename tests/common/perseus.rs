@@ -107,6 +107,16 @@ pub fn ops<'a>(
         .filter(move |e| e["ev"] == "op" && e["node"] == node)
 }
 
+/// What the stop event lists as in flight on `node`.
+pub fn in_flight<'a>(stop: &'a serde_json::Value, node: &str) -> Vec<&'a serde_json::Value> {
+    stop["in_flight"]
+        .as_array()
+        .expect("in flight")
+        .iter()
+        .filter(|o| o["node"] == node)
+        .collect()
+}
+
 /// A node's failed operations of one error kind.
 pub fn failures<'a>(
     log: &'a [serde_json::Value],
