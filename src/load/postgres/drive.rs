@@ -13,12 +13,13 @@
 //! a server's FATAL) is what the log gets rather than a bare "closed".
 
 use super::deadline::Deadline;
+use super::self_wake::SelfWake;
 use super::tls::TlsStream;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::pin::{pin, Pin};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio_postgres::{Connection, Error, Socket};
 
@@ -98,13 +99,24 @@ impl Drop for Runtime {
 pub struct Link {
     conn: Pin<Box<Conn>>,
     ended: Option<Option<Error>>,
+    self_wake: Arc<SelfWake>,
+    /// `self_wake` as a waker, made once.
+    waker: Waker,
 }
+
+/// How many times one poll goes round when it keeps waking itself, before
+/// it hands the wake to the runtime (tokio's cooperative budget wakes a task
+/// whose budget is spent: that must go back to the runtime).
+const ROUNDS: usize = 4;
 
 impl Link {
     pub fn new(conn: Conn) -> Link {
+        let self_wake = SelfWake::new();
         Link {
             conn: Box::pin(conn),
             ended: None,
+            waker: Waker::from(self_wake.clone()),
+            self_wake,
         }
     }
 
@@ -119,27 +131,53 @@ impl Link {
         if let Some(end) = self.ended.take() {
             return Err(Failure::Ended(end));
         }
-        let Link { conn, ended } = self;
+        let Link {
+            conn,
+            ended,
+            self_wake,
+            waker,
+        } = self;
         let mut request = pin!(request);
         poll_fn(|cx| {
-            // The request first (it queues its messages), then the
-            // connection (it writes them, reads answers and hands them
-            // over), then the request again, which takes an answer that
-            // just came — even when the connection ended right after it.
-            if let Poll::Ready(r) = request.as_mut().poll(cx) {
-                return Poll::Ready(r.map_err(Failure::Op));
+            let mut quiet = Context::from_waker(waker);
+            for _ in 0..ROUNDS {
+                self_wake.begin(cx.waker());
+                let step = step(request.as_mut(), conn.as_mut(), ended, &mut quiet);
+                let again = self_wake.end();
+                if step.is_ready() || !again {
+                    return step;
+                }
             }
-            if let Poll::Ready(end) = conn.as_mut().poll(cx) {
-                *ended = Some(end.err());
-            }
-            if let Poll::Ready(r) = request.as_mut().poll(cx) {
-                return Poll::Ready(r.map_err(Failure::Op));
-            }
-            match ended.take() {
-                Some(end) => Poll::Ready(Err(Failure::Ended(end))),
-                None => Poll::Pending,
-            }
+            cx.waker().wake_by_ref();
+            Poll::Pending
         })
         .await
+    }
+}
+
+/// One round: the request first (it queues its messages), then the
+/// connection (it writes them, reads answers and hands them over), then the
+/// request again, which takes an answer that just came — even when the
+/// connection ended right after it.
+fn step<T>(
+    mut request: Pin<&mut impl Future<Output = Result<T, Error>>>,
+    conn: Pin<&mut Conn>,
+    ended: &mut Option<Option<Error>>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<T, Failure>> {
+    if let Poll::Ready(r) = request.as_mut().poll(cx) {
+        return Poll::Ready(r.map_err(Failure::Op));
+    }
+    if ended.is_none() {
+        if let Poll::Ready(end) = conn.poll(cx) {
+            *ended = Some(end.err());
+        }
+    }
+    if let Poll::Ready(r) = request.as_mut().poll(cx) {
+        return Poll::Ready(r.map_err(Failure::Op));
+    }
+    match ended.take() {
+        Some(end) => Poll::Ready(Err(Failure::Ended(end))),
+        None => Poll::Pending,
     }
 }

@@ -13,6 +13,7 @@
 mod classify;
 mod deadline;
 mod drive;
+mod self_wake;
 mod tls;
 
 use super::database::{Connection, Connector, Credentials, Sql, Timeouts, Update};
