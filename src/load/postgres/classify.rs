@@ -10,9 +10,8 @@
 //!   is logged as `server` too.
 //! - a FATAL on an open connection (57P01 administrator shutdown, 57P02
 //!   crash): the server ended the session; logged as `io` with its code,
-//!   because a write's outcome is then unknown — a server shutting down
-//!   ends a session that waits for its synchronous standby after the local
-//!   commit.
+//!   because a write's outcome is then unknown — the session can end after
+//!   the write's commit and before its answer (ReadyForQuery).
 //! - a refused, reset or closed socket: `connect` while connecting, `io`
 //!   on an open connection (a write's outcome unknown); the deadline:
 //!   `timeout`; anything else the library reports: `connect` while
