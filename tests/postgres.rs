@@ -528,3 +528,51 @@ fn a_server_frozen_at_the_end_holds_neither_the_end_nor_the_exit() {
     assert_eq!(hung.len(), 1, "{stop}");
     assert_table_replays(&out, &s.log, &[]);
 }
+
+#[test]
+fn one_run_measures_both_protocols_and_warns_of_a_node_that_is_down() {
+    // A MariaDB node and a PostgreSQL node with the same user and password
+    // (MYSQL_PWD serves both), and a PostgreSQL node nobody listens on.
+    let maria = common::mariadb::MariaDb::start();
+    maria.sql(&format!(
+        "CREATE USER 'perseus'@'127.0.0.1' IDENTIFIED BY '{PASSWORD}'; \
+         GRANT ALL ON lily.* TO 'perseus'@'127.0.0.1'"
+    ));
+    let pg = PgServer::start();
+    let down = common::mariadb::free_port();
+    let s = Setup::with_cluster("both-protocols", |dir| {
+        common::mariadb::write_cluster(
+            dir,
+            &[
+                format!(r#"{{"port": {}}}"#, maria.port),
+                format!(r#"{{"port": {}, "protocol": "postgres"}}"#, pg.port),
+                format!(r#"{{"port": {down}, "protocol": "postgres"}}"#),
+            ],
+        )
+    });
+    let out = perseus()
+        .args(s.args(&["--duration", "2", "--user", "perseus"]))
+        .env("MYSQL_PWD", PASSWORD)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("warning: node n3") && stderr.contains("the run goes on"),
+        "{stderr}"
+    );
+    let events = read_log(&s.log);
+    let version = |node: &str| {
+        ops(&events, node)
+            .find_map(|e| e["version"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(version("n1").contains("MariaDB"), "{}", version("n1"));
+    assert!(version("n2").starts_with("PostgreSQL"), "{}", version("n2"));
+    assert!(!successes(&events, "n1").is_empty() && !successes(&events, "n2").is_empty());
+    assert!(failures(&events, "n3", "connect")
+        .iter()
+        .all(|e| e["op"] == "connect"));
+    assert!(!failures(&events, "n3", "connect").is_empty());
+}

@@ -142,9 +142,13 @@ fn options() -> Options {
         "N",
     );
     let timeouts = [
-        ("connect-timeout", "connect timeout", d.connect_timeout_ms),
-        ("read-timeout", "socket read timeout", d.read_timeout_ms),
-        ("write-timeout", "socket write timeout", d.write_timeout_ms),
+        (
+            "connect-timeout",
+            "connect timeout (PostgreSQL: the whole connect)",
+            d.connect_timeout_ms,
+        ),
+        ("read-timeout", "read timeout", d.read_timeout_ms),
+        ("write-timeout", "write timeout", d.write_timeout_ms),
         (
             "reconnect-delay",
             "pause after a failed operation",
@@ -366,4 +370,43 @@ fn faults(
         faults.push(fault);
     }
     Ok(faults)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_comes_from_the_file_then_the_protocols_variable_then_mysql_pwd() {
+        let all = Passwords {
+            file: Some("file".into()),
+            mysql_pwd: Some("mysql".into()),
+            pgpassword: Some("pg".into()),
+        };
+        assert_eq!(
+            all.for_protocol(Protocol::Postgres).as_deref(),
+            Some("file")
+        );
+        assert_eq!(all.for_protocol(Protocol::Mysql).as_deref(), Some("file"));
+        let env = Passwords { file: None, ..all };
+        assert_eq!(env.for_protocol(Protocol::Postgres).as_deref(), Some("pg"));
+        assert_eq!(env.for_protocol(Protocol::Mysql).as_deref(), Some("mysql"));
+        let mysql_only = Passwords {
+            pgpassword: None,
+            ..env.clone()
+        };
+        assert_eq!(
+            mysql_only.for_protocol(Protocol::Postgres).as_deref(),
+            Some("mysql")
+        );
+        let pg_only = Passwords {
+            mysql_pwd: None,
+            ..env
+        };
+        assert_eq!(
+            pg_only.for_protocol(Protocol::Mysql),
+            None,
+            "MySQL ignores PGPASSWORD"
+        );
+    }
 }

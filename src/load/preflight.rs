@@ -1,6 +1,8 @@
-//! The check made before any load: every node at once. Wrong credentials
-//! and a missing database or table stop the run before it starts; a node
-//! that is unreachable or not ready is only a warning, since that is a
+//! The check made before any load: every node at once, whatever its
+//! protocol (each connector opens one connection; `errors.rs` says what
+//! each protocol's refusals mean). Wrong credentials, a missing database or
+//! table, and TLS that cannot be set up stop the run before it starts; a
+//! node that is unreachable or not ready is only a warning, since that is a
 //! situation worth measuring.
 
 use super::backend::AnyConnector;
