@@ -46,10 +46,10 @@ cleanup() {
 trap cleanup EXIT
 
 need_cmd jq
-need_cmd setpriv util-linux
-need_cmd pg_isready postgresql-client
 [[ -x /usr/bin/time ]] || die "needs /usr/bin/time (Debian package: time)"
 ensure_packages postgresql
+need_cmd setpriv util-linux
+need_cmd pg_isready postgresql-client
 jq -n '{b1: {host: "127.0.0.1", db: {port: 4101}}, b2: {host: "127.0.0.1", db: {port: 4102}},
         b3: {host: "127.0.0.1", db: {port: 4103}}}' >"$PERSEUS_CLUSTER"
 jq -n --argjson p "$(printf '%s\n' "${PG_PORTS[@]}" | jq -s .)" \

@@ -465,6 +465,8 @@ fn tls_where_the_cluster_file_asks_require_and_verify_full() {
         stderr.contains("node n1") && stderr.contains("does not support TLS"),
         "{stderr}"
     );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&certs);
 }
 
 #[test]

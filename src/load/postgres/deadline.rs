@@ -37,24 +37,36 @@ fn now_us() -> u64 {
     EPOCH.get_or_init(Instant::now).elapsed().as_micros() as u64 + 1
 }
 
-/// The deadlines the watchdog keeps (dropped ones fall out).
-fn watched() -> &'static Mutex<Vec<Weak<Deadline>>> {
-    static WATCHED: OnceLock<Mutex<Vec<Weak<Deadline>>>> = OnceLock::new();
-    WATCHED.get_or_init(|| {
-        // Runs until the process exits; a thread that cannot start leaves
-        // every deadline unkept, which `Deadline::new` reports.
-        let _ = std::thread::Builder::new()
-            .name("pg-deadlines".into())
-            .spawn(watch);
-        Mutex::new(Vec::new())
-    })
+type Watched = Mutex<Vec<Weak<Deadline>>>;
+
+/// The deadlines the watchdog keeps (dropped ones fall out); None when its
+/// thread could not start, and then no deadline may be made.
+fn watched() -> Option<&'static Watched> {
+    static WATCHED: OnceLock<Option<Watched>> = OnceLock::new();
+    WATCHED
+        .get_or_init(|| {
+            // Runs until the process exits.
+            std::thread::Builder::new()
+                .name("pg-deadlines".into())
+                .spawn(watch)
+                .ok()
+                .map(|_| Mutex::new(Vec::new()))
+        })
+        .as_ref()
 }
 
 fn watch() {
+    // The registry is set once this thread has started: wait for it.
+    let all = loop {
+        std::thread::sleep(TICK);
+        if let Some(all) = watched() {
+            break all;
+        }
+    };
     loop {
         std::thread::sleep(TICK);
         let now = now_us();
-        let mut all = watched().lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = all.lock().unwrap_or_else(|e| e.into_inner());
         all.retain(|weak| match weak.upgrade() {
             Some(deadline) => {
                 deadline.fire_if_due(now);
@@ -66,15 +78,19 @@ fn watch() {
 }
 
 impl Deadline {
-    /// A deadline the watchdog keeps from now on.
-    pub fn new() -> Arc<Deadline> {
+    /// A deadline the watchdog keeps from now on; an error when the
+    /// watchdog's thread could not start (no deadline would ever fire).
+    pub fn new() -> std::io::Result<Arc<Deadline>> {
+        let all = watched().ok_or_else(|| {
+            std::io::Error::other("cannot start the thread that keeps the deadlines")
+        })?;
         let deadline = Arc::new(Deadline {
             at_us: AtomicU64::new(IDLE),
             waker: Mutex::new(None),
         });
-        let mut all = watched().lock().unwrap_or_else(|e| e.into_inner());
+        let mut all = all.lock().unwrap_or_else(|e| e.into_inner());
         all.push(Arc::downgrade(&deadline));
-        deadline
+        Ok(deadline)
     }
 
     /// The next operation must end within `limit`.
@@ -139,7 +155,7 @@ mod tests {
 
     #[test]
     fn fires_only_when_due_and_only_for_the_operation_armed() {
-        let d = Deadline::new();
+        let d = Deadline::new().expect("a deadline");
         d.arm(Duration::from_secs(60));
         d.fire_if_due(now_us());
         assert!(!d.fired(), "not due yet");
@@ -155,7 +171,7 @@ mod tests {
 
     #[test]
     fn the_watchdog_ends_a_hung_future_within_a_tick_or_two() {
-        let d = Deadline::new();
+        let d = Deadline::new().expect("a deadline");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()

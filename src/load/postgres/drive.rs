@@ -65,7 +65,7 @@ impl Runtime {
             .build()?;
         Ok(Runtime {
             rt: Some(rt),
-            deadline: Deadline::new(),
+            deadline: Deadline::new()?,
         })
     }
 
