@@ -107,13 +107,15 @@ logging_cost() {
             p, on - off, (on - off) * 100 / off }'
 }
 
-echo "perseus benchmark: 3 local MariaDB servers, then 3 local PostgreSQL servers;" \
+echo "perseus benchmark: 3 local MariaDB servers and 3 local PostgreSQL servers, in turn;" \
     "$CONNS connection(s) per node, $SECS s per run"
 printf '%-12s %10s %10s %10s %10s %10s %10s %10s\n' "run" "iter/s" "cpu_us/it" "user_us/it" "sys_us/it" \
     "maxrss_kB" "rss_first" "rss_last"
+# The protocols take turns, so that a load that drifts (other work on the
+# machine) falls on both alike.
 run mysql-on "$PERSEUS_CLUSTER" --log "$WORK/mysql.jsonl"
-run mysql-off "$PERSEUS_CLUSTER" --no-log
 run postgres-on "$WORK/pg-cluster.json" --user postgres --log "$WORK/postgres.jsonl"
+run mysql-off "$PERSEUS_CLUSTER" --no-log
 run postgres-off "$WORK/pg-cluster.json" --user postgres --no-log
 for protocol in mysql postgres; do
     logging_cost "$protocol"
