@@ -188,6 +188,27 @@ pub fn summary(bytes: &[u8], settings: Options) -> RunSummary {
     runs.remove(0).summary.expect("a summary")
 }
 
+/// A fault's action, node, F and three numbers: downtime, partial
+/// downtime, settle.
+pub type FaultNumbers<'a> = (&'a str, &'a str, u64, u64, u64, Option<u64>);
+
+/// Each fault's [`FaultNumbers`].
+pub fn fault_numbers(s: &RunSummary) -> Vec<FaultNumbers<'_>> {
+    s.faults
+        .iter()
+        .map(|f| {
+            (
+                f.action.as_str(),
+                f.node.as_str(),
+                f.t_us,
+                f.downtime_us,
+                f.partial_downtime_us,
+                f.settle_us,
+            )
+        })
+        .collect()
+}
+
 /// Events collected in any order and written in a jittered channel order:
 /// time order by 300 ms blocks, and within a block node by node (so the log
 /// is up to 300 ms out of time order, like perseus's).
@@ -252,6 +273,20 @@ impl Scenario {
             leader_said: None,
             clock: None,
         }));
+        self
+    }
+
+    /// A partition of these groups, named on `node`, whose command succeeded.
+    pub fn partition(&mut self, t_us: u64, node: &str, groups: &[&[&str]]) -> &mut Self {
+        self.fault(t_us, "partition", node, Some(0));
+        if let Some(Event::Fault(f)) = self.events.last_mut() {
+            f.groups = Some(
+                groups
+                    .iter()
+                    .map(|g| g.iter().map(|n| n.to_string()).collect())
+                    .collect(),
+            );
+        }
         self
     }
 

@@ -4,14 +4,15 @@
 //! end). While the stream runs, each fault's latency window fills
 //! (`fault_window.rs`), following its settle point as outages close. When
 //! the run ends, every fault's numbers are computed from the finished
-//! outages (`settle.rs`), with the nodes expected to serve after it found by
-//! applying the faults in time order (`fault_effect.rs`).
+//! outages (`settle.rs`), with the nodes expected to serve after it and the
+//! fault that undoes it found by applying the faults in time order to the
+//! fault model (`fault_effect.rs`).
 //!
 //! Memory is bounded (`limits.rs`): a few windows fill at once (opening one
 //! more cuts the oldest short, and says so), and beyond a number of faults
 //! per run the rest are counted, not analysed.
 
-use super::fault_effect::{action_arg, action_name, CutState};
+use super::fault_effect::{self, action_arg, action_name, FaultModel, Shape};
 use super::fault_event::FaultEvent;
 use super::fault_window::{Closed, FaultWindow};
 use super::latency::LatencyReport;
@@ -59,6 +60,10 @@ pub struct FaultReport {
     /// Iterations a second in the latency window, against the run's
     /// baseline (`throughput.rs`); None when the window was not measured.
     pub throughput: Option<Throughput>,
+    /// Until when it was in force, by the fault model (`fault_effect.rs`):
+    /// what the charts shade. Not a JSON key.
+    #[serde(skip)]
+    pub shape: Shape,
 }
 
 struct Track {
@@ -78,8 +83,8 @@ struct Track {
 pub struct Faults {
     steady_us: u64,
     names: Vec<String>,
-    /// The cut state after every fault seen, in time order.
-    cut: CutState,
+    /// The fault model after every fault seen, in time order.
+    cut: FaultModel,
     tracks: Vec<Track>,
     /// Tracks whose window is still filling, oldest first.
     open: Vec<usize>,
@@ -113,7 +118,7 @@ impl Faults {
         let nodes = names.len().max(1);
         Faults {
             steady_us,
-            cut: CutState::new(names.clone()),
+            cut: FaultModel::new(names.clone()),
             max_open: limits::open_windows(nodes),
             max_faults: limits::MAX_FAULT_NODES / nodes,
             names,
@@ -237,15 +242,16 @@ impl Faults {
     /// The run ended at `end_us`; `outages` are every node's, finished.
     pub fn finish(mut self, end_us: u64, outages: &[Vec<Interval>]) -> FaultResults {
         self.tracks.sort_by_key(|t| (t.event.t_us, t.event.line));
-        let mut cut = CutState::new(self.names.clone());
+        let mut cut = FaultModel::new(self.names.clone());
         let mut reports = Vec::new();
+        let mut undid = Vec::new();
         let mut after_end = 0;
         for t in self.tracks {
             if t.event.t_us > end_us {
                 after_end += 1;
                 continue;
             }
-            cut.apply(&t.event);
+            undid.push(cut.apply(&t.event));
             let expected = cut.expected();
             let numbers = settle(t.event.t_us, &expected, outages, self.steady_us, end_us);
             let (stamp, mut note) = stamp(&t.event, t.late_by_us);
@@ -289,7 +295,14 @@ impl Faults {
                 note,
                 // Needs the whole run's baseline: filled in by the run's summary.
                 throughput: None,
+                // Needs the faults after it: filled in below.
+                shape: Shape::Instant,
             });
+        }
+        let actions: Vec<&str> = reports.iter().map(|r| r.action.as_str()).collect();
+        let shapes = fault_effect::shapes(&actions, &undid);
+        for (r, shape) in reports.iter_mut().zip(shapes) {
+            r.shape = shape;
         }
         FaultResults {
             reports,
@@ -299,11 +312,11 @@ impl Faults {
     }
 }
 
-/// The cut state after every fault of `tracks`, applied in time order.
-fn cut_in_time_order(names: &[String], tracks: &[Track]) -> CutState {
+/// The fault model after every fault of `tracks`, applied in time order.
+fn cut_in_time_order(names: &[String], tracks: &[Track]) -> FaultModel {
     let mut order: Vec<&Track> = tracks.iter().collect();
     order.sort_by_key(|t| (t.event.t_us, t.event.line));
-    let mut cut = CutState::new(names.to_vec());
+    let mut cut = FaultModel::new(names.to_vec());
     for t in order {
         cut.apply(&t.event);
     }
@@ -378,6 +391,7 @@ mod tests {
             stamp: "exact",
             note: None,
             throughput: None,
+            shape: Shape::Instant,
         }
     }
 

@@ -9,7 +9,7 @@
 //! - `outages.rs`: node and whole-cluster outages.
 //! - `attribution.rs`: which outage each error belongs to.
 //! - `fault_event.rs`: a fault as the analyses keep it.
-//! - `fault_effect.rs`: which nodes each action cuts off or brings back.
+//! - `fault_effect.rs`: the fault model: which nodes each fault cuts off, which later fault undoes it (the numbers and the charts' shading alike).
 //! - `fault_window.rs`: a fault's latency window, filled as the stream goes.
 //! - `settle.rs`: a fault's settle time, downtime and partial downtime.
 //! - `throughput.rs`: the baseline rate before the first fault; a window's rate against it.
@@ -21,7 +21,6 @@
 //! - `latency.rs`: latency quantiles per node, over histograms.
 //! - `series.rs`: the run over time for `--html`, in log order.
 //! - `log_bins.rs`: the coarse latency histogram of one bucket of `series.rs`.
-//! - `fault_periods.rs`: which fault undoes which, for the charts' shading.
 //! - `summary.rs`: a run's summary: what every exporter renders; the JSON keys.
 //!
 //! `reorder.rs` is here, not in `read/`: the reader hands events over in
@@ -33,7 +32,7 @@
 //!
 //! 1. `run_analysis` (also uses `read::reader::Refusal`, `read::table_scan::Counted`)
 //! 2. `timeline`
-//! 3. `summary`, `fault_periods`
+//! 3. `summary`
 //! 4. `faults`
 //! 5. `fault_effect`, `fault_window`, `settle`, `attribution`, `series`
 //! 6. `fault_event`, `throughput`, `latency`, `outages`, `errors`, `log_bins`,
@@ -45,7 +44,6 @@ pub mod consistency;
 pub mod errors;
 pub mod fault_effect;
 pub mod fault_event;
-pub mod fault_periods;
 pub mod fault_window;
 pub mod faults;
 pub mod histogram;

@@ -5,7 +5,7 @@
 
 use super::palette::fault_class;
 use super::svg::{n, Frame};
-use crate::report::analysis::fault_periods::{shapes, Shape};
+use crate::report::analysis::fault_effect::Shape;
 use crate::report::analysis::faults::FaultReport;
 use crate::report::export::cells;
 use crate::text::html;
@@ -44,19 +44,21 @@ fn name(f: &FaultReport) -> String {
 
 /// The marks of a run's faults, their labels placed in rows.
 pub fn marks(faults: &[FaultReport], end_us: u64) -> Vec<Mark> {
-    let mut marks: Vec<Mark> = shapes(faults)
-        .into_iter()
-        .zip(faults)
-        .map(|(shape, f)| {
+    let mut marks: Vec<Mark> = faults
+        .iter()
+        .map(|f| {
             let c = cells::fault(f);
-            let (to_us, open, until) = match shape {
+            // The fault model's pairing (`fault_effect.rs`), as the numbers have it.
+            let (to_us, open, until) = match f.shape {
                 Shape::Instant => (None, false, String::new()),
-                Shape::Period { undone_by: Some(u) } => {
-                    let undo = &faults[u];
+                Shape::Period {
+                    undone_by: Some(undo),
+                } if undo < faults.len() => {
+                    let undo = &faults[undo];
                     let until = format!(" until {} at {} s", name(undo), cells::secs(undo.t_us));
                     (Some(undo.t_us.min(end_us)), false, until)
                 }
-                Shape::Period { undone_by: None } => (
+                Shape::Period { .. } => (
                     Some(end_us),
                     true,
                     " until the run's end (not undone)".to_string(),
