@@ -9,6 +9,7 @@
 //! is a scenario of its own, named by its run id.
 
 use super::analysis::faults::FaultReport;
+use super::analysis::in_force::InForce;
 use super::analysis::summary::RunSummary;
 use crate::suite::{Limits, Suite};
 use serde::Serialize;
@@ -65,6 +66,13 @@ pub struct FaultBoard {
     /// Throughput as a share of each run's baseline, over the runs that
     /// measured one (`analysis/throughput.rs`).
     pub throughput: Shares,
+    /// For a fault that stops no node: the whole-cluster downtime while it
+    /// was in force and its longest stall (`analysis/in_force.rs`), over the
+    /// runs where it was such a fault; absent for every other fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downtime_in_force: Option<Spread>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub longest_stall: Option<Spread>,
 }
 
 /// Median, minimum and maximum of shares (1.0 = the baseline's rate).
@@ -374,6 +382,15 @@ fn fault_boards(runs: &[RunEntry]) -> Vec<FaultBoard> {
             let spread = |get: &dyn Fn(&FaultReport) -> Option<u64>| {
                 Spread::of(&nth.iter().map(|f| get(f)).collect::<Vec<_>>())
             };
+            // Only over the runs where it stopped no node: a spread of the
+            // others' absent numbers would read as zeros.
+            let in_force = |get: &dyn Fn(&InForce) -> u64| {
+                let values: Vec<Option<u64>> = nth
+                    .iter()
+                    .filter_map(|f| f.in_force.as_ref().map(|i| Some(get(i))))
+                    .collect();
+                (!values.is_empty()).then(|| Spread::of(&values))
+            };
             FaultBoard {
                 index: k + 1,
                 action,
@@ -386,6 +403,8 @@ fn fault_boards(runs: &[RunEntry]) -> Vec<FaultBoard> {
                         .filter_map(|f| f.throughput.as_ref()?.of_baseline)
                         .collect::<Vec<_>>(),
                 ),
+                downtime_in_force: in_force(&|i| i.downtime_us),
+                longest_stall: in_force(&|i| i.longest_stall_us),
             }
         })
         .collect()
@@ -461,6 +480,18 @@ fn verdict(b: &ScenarioBoard, runs: &[RunEntry], limits: Option<&Limits>) -> Ver
                 _ => {}
             }
             failed.extend(l.throughput.and_then(|min| below(f, min, &what)));
+            if let Some(i) = &f.in_force {
+                failed.extend(over(
+                    "downtime in force",
+                    i.downtime_us,
+                    l.downtime_in_force_us,
+                ));
+                failed.extend(over(
+                    "longest stall",
+                    i.longest_stall_us,
+                    l.longest_stall_us,
+                ));
+            }
         }
     }
     if let Some(max) = l.lost_writes.filter(|&m| b.lost_writes > m) {

@@ -15,8 +15,9 @@
 use super::fault_effect::{self, action_arg, action_name, FaultModel, Shape};
 use super::fault_event::FaultEvent;
 use super::fault_window::{Closed, FaultWindow};
+use super::in_force::{in_force, InForce};
 use super::latency::LatencyReport;
-use super::outages::{Interval, OutageTracker};
+use super::outages::{cluster_outages, Interval, OutageTracker};
 use super::settle::settle;
 use super::throughput::Throughput;
 use crate::event::fault_clock;
@@ -64,6 +65,11 @@ pub struct FaultReport {
     /// what the charts shade. Not a JSON key.
     #[serde(skip)]
     pub shape: Shape,
+    /// For a fault that stops no node (loss, bandwidth, delay): the
+    /// whole-cluster downtime and longest stall while it was in force
+    /// (`in_force.rs`); absent for every other fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_force: Option<InForce>,
 }
 
 struct Track {
@@ -295,19 +301,43 @@ impl Faults {
                 note,
                 // Needs the whole run's baseline: filled in by the run's summary.
                 throughput: None,
-                // Needs the faults after it: filled in below.
+                // Need the faults after it: filled in below.
                 shape: Shape::Instant,
+                in_force: None,
             });
         }
-        let actions: Vec<&str> = reports.iter().map(|r| r.action.as_str()).collect();
-        let shapes = fault_effect::shapes(&actions, &undid);
-        for (r, shape) in reports.iter_mut().zip(shapes) {
-            r.shape = shape;
-        }
+        in_force_spans(
+            &mut reports,
+            &undid,
+            &cluster_outages(outages, end_us),
+            end_us,
+        );
         FaultResults {
             reports,
             after_end,
             over_limit: self.over_limit,
+        }
+    }
+}
+
+/// Each fault's shape, and for a fault that stops no node its numbers over
+/// the time it was in force: to its undo, or to the run's end. `undid`:
+/// what each report's fault undid, as the fault model said.
+fn in_force_spans(
+    reports: &mut [FaultReport],
+    undid: &[Vec<usize>],
+    cluster: &[Interval],
+    end_us: u64,
+) {
+    let actions: Vec<&str> = reports.iter().map(|r| r.action.as_str()).collect();
+    let shapes = fault_effect::shapes(&actions, undid);
+    let starts: Vec<u64> = reports.iter().map(|r| r.t_us).collect();
+    for (r, shape) in reports.iter_mut().zip(shapes) {
+        r.shape = shape;
+        if let (Shape::Period { undone_by }, true) = (shape, fault_effect::degrades(&r.action)) {
+            let until = undone_by.and_then(|u| starts.get(u)).copied();
+            let span_end = until.unwrap_or(end_us).max(r.t_us);
+            r.in_force = Some(in_force(r.t_us, span_end, until.is_some(), cluster));
         }
     }
 }
@@ -392,6 +422,7 @@ mod tests {
             note: None,
             throughput: None,
             shape: Shape::Instant,
+            in_force: None,
         }
     }
 

@@ -12,6 +12,7 @@
 //! - `fault_effect.rs`: the fault model: which nodes each fault cuts off, which later fault undoes it (the numbers and the charts' shading alike).
 //! - `fault_window.rs`: a fault's latency window, filled as the stream goes.
 //! - `settle.rs`: a fault's settle time, downtime and partial downtime.
+//! - `in_force.rs`: a fault that stops no node: whole-cluster downtime and longest stall while in force.
 //! - `throughput.rs`: the baseline rate before the first fault; a window's rate against it.
 //! - `faults.rs`: every fault: windows while streaming, numbers at the end, stamp trust.
 //! - `consistency.rs`: lost writes and late-landing writes, per key, in log order.
@@ -34,7 +35,7 @@
 //! 2. `timeline`
 //! 3. `summary`
 //! 4. `faults`
-//! 5. `fault_effect`, `fault_window`, `settle`, `attribution`, `series`
+//! 5. `fault_effect`, `fault_window`, `settle`, `in_force`, `attribution`, `series`
 //! 6. `fault_event`, `throughput`, `latency`, `outages`, `errors`, `log_bins`,
 //!    `consistency`, `reorder`, `servers`
 //! 7. `histogram`
@@ -47,6 +48,7 @@ pub mod fault_event;
 pub mod fault_window;
 pub mod faults;
 pub mod histogram;
+pub mod in_force;
 pub mod latency;
 pub mod log_bins;
 pub mod outages;

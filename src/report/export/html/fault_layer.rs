@@ -64,7 +64,7 @@ pub fn marks(faults: &[FaultReport], end_us: u64) -> Vec<Mark> {
                     " until the run's end (not undone)".to_string(),
                 ),
             };
-            let title = format!(
+            let mut title = format!(
                 "{} at {} s{until}: downtime {} ms, partial downtime {} ms, settle {}, throughput {}",
                 name(f),
                 c.at,
@@ -76,6 +76,9 @@ pub fn marks(faults: &[FaultReport], end_us: u64) -> Vec<Mark> {
                 },
                 cells::throughput(f)
             );
+            if let Some(words) = cells::in_force_words(f) {
+                title.push_str(&format!("; {words}"));
+            }
             Mark {
                 from_us: f.t_us,
                 to_us,
