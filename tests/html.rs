@@ -360,7 +360,8 @@ fn a_leaderboard_on_top_links_each_scenario_to_its_runs() {
     std::fs::write(
         &suite,
         r#"{"name": "s", "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "1ms"}},
-            "scenarios": [{"name": "isolate", "faults": [{"at": 5, "action": "isolate", "target": "n1"}]}]}"#,
+            "scenarios": [{"name": "isolate", "faults": [{"at": 4, "action": "isolate", "target": "n1"},
+                                                        {"at": 8, "action": "rejoin", "target": "n1"}]}]}"#,
     )
     .expect("suite");
     let suite = suite.to_str().expect("utf8").to_string();

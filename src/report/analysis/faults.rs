@@ -101,6 +101,32 @@ pub struct Faults {
 }
 
 impl FaultReport {
+    /// A fault with no numbers yet, for tests.
+    #[cfg(test)]
+    pub fn bare(action: &str, arg: Option<&str>, node: &str, t_us: u64) -> FaultReport {
+        FaultReport {
+            action: action.into(),
+            arg: arg.map(String::from),
+            groups: None,
+            node: node.into(),
+            measured: true,
+            t_us,
+            stamp_us: None,
+            line: 1,
+            downtime_us: 0,
+            partial_downtime_us: 0,
+            settle_us: Some(0),
+            measured_until_us: t_us,
+            latency_until_us: None,
+            latency: None,
+            stamp: "exact",
+            note: None,
+            throughput: None,
+            shape: Shape::Instant,
+            in_force: None,
+        }
+    }
+
     /// Its latency window's end and the iterations that succeeded in it:
     /// what its throughput is computed from (`throughput::during`). None
     /// when the window was not measured (an untrusted stamp).
@@ -401,28 +427,12 @@ mod tests {
             })
             .collect();
         FaultReport {
-            action: "loss".into(),
-            arg: Some("30".into()),
-            groups: None,
-            node: "n1".into(),
-            measured: true,
-            t_us,
-            stamp_us: None,
-            line: 1,
-            downtime_us: 0,
-            partial_downtime_us: 0,
-            settle_us: Some(0),
-            measured_until_us: t_us,
             latency_until_us: until,
             latency: until.map(|_| LatencyReport {
                 relative_error: 0.0,
                 nodes,
             }),
-            stamp: "exact",
-            note: None,
-            throughput: None,
-            shape: Shape::Instant,
-            in_force: None,
+            ..FaultReport::bare("loss", Some("30"), "n1", t_us)
         }
     }
 

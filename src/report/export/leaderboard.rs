@@ -8,7 +8,7 @@ use super::markdown::table;
 use super::Exporter;
 use crate::report::analysis::run_analysis::Finished;
 use crate::report::leaderboard::{
-    Builder, FaultBoard, Leaderboard, NotRun, ScenarioBoard, Shares, Spread,
+    Builder, FaultBoard, Ignored, Leaderboard, NotRun, ScenarioBoard, Shares, Spread,
 };
 use crate::suite::Suite;
 use serde::Serialize;
@@ -266,7 +266,27 @@ pub fn text(board: &Leaderboard) -> String {
         }
         o.push_str(&format!("  {}\n  errors: {}\n", writes(b), errors(b)));
     }
+    if !board.ignored.is_empty() {
+        o.push_str("\nignored (counted nowhere):\n");
+        for i in &board.ignored {
+            let [run, label, source, reason] = ignored_cells(i);
+            o.push_str(&format!(
+                "  run {run} (label {label}) from {source}: {reason}\n"
+            ));
+        }
+    }
     o
+}
+
+/// A run the leaderboard ignored, as cells: its id, its label ([`NONE`]
+/// without one), its file, why; each escaped.
+pub fn ignored_cells(i: &Ignored) -> [String; 4] {
+    [
+        quoted(&i.run),
+        i.label.as_deref().map_or_else(|| NONE.to_string(), quoted),
+        quoted(&i.source),
+        quoted(&i.reason),
+    ]
 }
 
 fn cell(text: &str) -> String {
@@ -322,6 +342,15 @@ pub fn markdown(board: &Leaderboard) -> String {
     }
     head.extend(["anomalies", "errors", "verdict"]);
     md.push_str(&table(&head, rows));
+    if !board.ignored.is_empty() {
+        md.push_str("\n### Ignored runs (counted nowhere)\n\n");
+        let rows = board
+            .ignored
+            .iter()
+            .map(|i| ignored_cells(i).iter().map(|c| cell(c)).collect())
+            .collect();
+        md.push_str(&table(&["run", "label", "source", "why"], rows));
+    }
     md
 }
 

@@ -79,6 +79,26 @@ pub fn section(board: &Leaderboard, anchors: &BTreeMap<String, String>) -> Strin
             );
         }
     }
-    out.push_str("</tbody></table></section>");
+    out.push_str("</tbody></table>");
+    out.push_str(&ignored(board));
+    out.push_str("</section>");
+    out
+}
+
+/// The runs the leaderboard counted nowhere, each with why; nothing when
+/// every run counted.
+fn ignored(board: &Leaderboard) -> String {
+    if board.ignored.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("<h3>Ignored runs (counted nowhere)</h3><table class=\"ignored\"><thead><tr><th>run</th><th>label</th><th>source</th><th>why</th></tr></thead><tbody>");
+    for i in &board.ignored {
+        out.push_str("<tr>");
+        for c in cells::ignored_cells(i) {
+            let _ = write!(out, "<td>{}</td>", html(&c));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
     out
 }
