@@ -99,7 +99,10 @@ fn a_fault_in_the_first_two_seconds_has_a_rate_but_no_share() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("throughput {:.1}/s; in force until 10.000 s:", t.per_s)),
+        text.contains(&format!(
+            "throughput {:.1}/s; in force until 10.000 s:",
+            t.per_s
+        )),
         "{text}"
     );
 }
