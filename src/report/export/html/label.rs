@@ -59,13 +59,13 @@ pub fn fit(text: &str, max: f64) -> String {
     let (mut head, mut tail) = (0, 0);
     let mut used = 0.0;
     // Take from the front and the back in turn while they fit.
-    loop {
+    while head + tail < chars.len() {
         let next = if head <= tail {
             chars[head]
         } else {
             chars[chars.len() - 1 - tail]
         };
-        if head + tail >= chars.len() || used + char_width(next) > room {
+        if used + char_width(next) > room {
             break;
         }
         used += char_width(next);
