@@ -153,23 +153,24 @@ const SUITE: &str = r#"{"name": "s", "defaults": {"duration": 40},
                {"at": 22, "action": "heal", "target": "n1"},
                {"at": 30, "action": "loss:30", "target": "n2"}]}]}"#;
 
-/// The leaderboard of the run against a suite with these limits.
+/// The leaderboard of the run against a suite with these limits, in this
+/// format (`--html`: the page).
 fn board(limits: &str, format: &str) -> (Option<i32>, String) {
     let dir = scratch_dir(&format!("in-force-board{format}"));
     let suite = dir.join("s.json");
     std::fs::write(&suite, SUITE.replace("LIMITS", limits)).expect("suite");
-    let out = report(
-        &[
-            "--leaderboard",
-            format,
-            "--suite",
-            suite.to_str().expect("utf8"),
-            "-",
-        ],
-        &stalls_log(),
-    );
+    let page = dir.join("board.html");
+    let mut args = vec!["--leaderboard", format];
+    if format == "--html" {
+        args.push(page.to_str().expect("utf8"));
+    }
+    args.extend(["--suite", suite.to_str().expect("utf8"), "-"]);
+    let out = report(&args, &stalls_log());
+    let text = match format {
+        "--html" => std::fs::read_to_string(&page).expect("page"),
+        _ => String::from_utf8(out.stdout).expect("utf8"),
+    };
     let _ = std::fs::remove_dir_all(dir);
-    let text = String::from_utf8(out.stdout).expect("utf8");
     (out.status.code(), text)
 }
 
@@ -213,4 +214,7 @@ fn a_suite_limits_the_downtime_in_force_and_the_longest_stall() {
         md.contains("| throughput | downtime in force | longest stall | anomalies |"),
         "{md}"
     );
+    let (_, page) = board(r#"{"longest_stall": "2s"}"#, "--html");
+    assert!(page.contains("<th class=\"num\">throughput</th><th class=\"num\">downtime in force</th><th class=\"num\">longest stall</th>"));
+    assert!(page.contains("<td class=\"num\">3.700</td><td class=\"num\">1.500</td>"));
 }

@@ -337,7 +337,13 @@ pub fn hostile_log() -> Vec<u8> {
     let nodes = ["n1", long_node.as_str(), sly_node];
     let mut s = Scenario::default();
     for node in nodes {
-        s.successes(node, 100_000, 12_000_000, 100_000, &[(4_000_000, 5_200_000)]);
+        s.successes(
+            node,
+            100_000,
+            12_000_000,
+            100_000,
+            &[(4_000_000, 5_200_000)],
+        );
     }
     for k in 0..30u64 {
         let action = format!("isolate-out-of-band-number-{k}\u{0}\u{202e}desrever");
