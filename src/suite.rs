@@ -73,6 +73,11 @@ pub struct Limits {
     /// The least share of the baseline each fault's throughput may fall to
     /// (0.5 for `"50%"`), in every run.
     pub throughput: Option<f64>,
+    /// For each fault that stops no node (loss, bandwidth, delay), in every
+    /// run: the whole-cluster downtime from it to its undo, and its longest
+    /// whole-cluster stall meanwhile.
+    pub downtime_in_force_us: Option<u64>,
+    pub longest_stall_us: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -300,9 +305,11 @@ fn limits(
             "lost_writes" => l.lost_writes = Some(count()?),
             "anomalies" => l.anomalies = Some(count()?),
             "throughput" => l.throughput = Some(share(value, &field)?),
+            "downtime_in_force" => l.downtime_in_force_us = Some(micros()?),
+            "longest_stall" => l.longest_stall_us = Some(micros()?),
             _ => {
                 return Err(format!(
-                "{field}: not a limit (downtime, partial_downtime, settle, throughput, lost_writes, anomalies)"
+                "{field}: not a limit (downtime, partial_downtime, settle, throughput, downtime_in_force, longest_stall, lost_writes, anomalies)"
             ))
             }
         }
@@ -328,11 +335,11 @@ mod tests {
 
     const GOOD: &str = r#"{
       "name": "smoke",
-      "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "10s", "lost_writes": 0}},
+      "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "10s", "lost_writes": 0, "longest_stall": "1.5s"}},
       "scenarios": [
         {"name": "isolate", "faults": [{"at": 10, "action": "isolate", "target": "leader"},
                                        {"at": 20, "action": "rejoin", "target": "leader"}],
-         "limits": {"settle": 30}},
+         "limits": {"settle": 30, "downtime_in_force": "4s"}},
         {"name": "halves", "nodes": 5, "repeat": 1,
          "faults": [{"at": 10, "action": "partition:halves", "target": "any"}]}
       ]}"#;
@@ -349,6 +356,8 @@ mod tests {
         assert_eq!(iso.limits.downtime_us, Some(10_000_000));
         assert_eq!(iso.limits.settle_us, Some(30_000_000));
         assert_eq!(iso.limits.lost_writes, Some(0));
+        assert_eq!(iso.limits.downtime_in_force_us, Some(4_000_000));
+        assert_eq!(iso.limits.longest_stall_us, Some(1_500_000));
         assert_eq!(s.scenarios[1].nodes, 5);
         assert_eq!(s.scenarios[1].repeat, 1);
     }
@@ -383,23 +392,28 @@ mod tests {
         );
         bad("\"nodes\": 5", "\"nodes\": 12", "field `nodes`: 12 nodes");
         bad(
-            "{\"settle\": 30}",
-            "{\"settel\": 30}",
+            "\"longest_stall\": \"1.5s\"",
+            "\"longest_stall\": [1]",
+            "field `limits.longest_stall`: a duration",
+        );
+        bad(
+            "{\"settle\": 30, ",
+            "{\"settel\": 30, ",
             "field `limits.settel`: not a limit",
         );
         bad(
-            "{\"settle\": 30}",
-            "{\"settle\": \"soon\"}",
+            "{\"settle\": 30, ",
+            "{\"settle\": \"soon\", ",
             "field `limits.settle`",
         );
         bad(
-            "{\"settle\": 30}",
-            "{\"throughput\": 50}",
+            "{\"settle\": 30, ",
+            "{\"throughput\": 50, ",
             "field `limits.throughput`: a percentage such as \"50%\"",
         );
         bad(
-            "{\"settle\": 30}",
-            "{\"throughput\": \"-5%\"}",
+            "{\"settle\": 30, ",
+            "{\"throughput\": \"-5%\", ",
             "field `limits.throughput`: a percentage",
         );
         bad(

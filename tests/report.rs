@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::log::{analyze, summary, Log, Scenario};
+use common::log::{analyze, fault_numbers, summary, Log, Scenario};
 use perseus::event::{ErrorKind, OpKind};
 use perseus::report::analysis::summary::OutageReport;
 use perseus::report::options::Options;
@@ -159,22 +159,8 @@ fn fault_settings() -> Options {
 #[test]
 fn settle_downtime_and_partial_downtime_after_each_fault() {
     let s = summary(&fault_log(), fault_settings());
-    let got: Vec<_> = s
-        .faults
-        .iter()
-        .map(|f| {
-            (
-                f.action.as_str(),
-                f.node.as_str(),
-                f.t_us,
-                f.downtime_us,
-                f.partial_downtime_us,
-                f.settle_us,
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        fault_numbers(&s),
         vec![
             // n2 and n3 expected; both up for 2 s from 7.3 s; nobody up in
             // (6.0, 7.1); only n3 up in (5.2, 6.0) and (7.1, 7.3).

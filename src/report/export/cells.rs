@@ -191,6 +191,68 @@ pub fn fault_row(f: &FaultReport) -> Vec<String> {
     ]
 }
 
+/// A slowing fault's numbers while it was in force (`in_force.rs`): until
+/// when (its undo's time, or the run's end), the downtime and the longest
+/// stall in that span.
+pub struct InForceCells {
+    /// `22.000`, or `40.000 (run's end)` when nothing undid it.
+    pub until: String,
+    pub downtime: String,
+    pub longest: String,
+}
+
+pub fn in_force(f: &FaultReport) -> Option<InForceCells> {
+    let i = f.in_force.as_ref()?;
+    let until = match i.undone {
+        true => secs(i.until_us),
+        false => format!("{} (run's end)", secs(i.until_us)),
+    };
+    Some(InForceCells {
+        until,
+        downtime: ms(i.downtime_us),
+        longest: ms(i.longest_stall_us),
+    })
+}
+
+/// `in force until 22.000 s: downtime in force 3700.000 ms, longest stall
+/// 1500.000 ms (3 stalls)` (`in force to the run's end at 40.000 s: ...`
+/// when nothing undid it), for a slowing fault.
+pub fn in_force_words(f: &FaultReport) -> Option<String> {
+    let i = f.in_force.as_ref()?;
+    let until = match i.undone {
+        true => format!("in force until {} s", secs(i.until_us)),
+        false => format!("in force to the run's end at {} s", secs(i.until_us)),
+    };
+    Some(format!(
+        "{until}: downtime in force {} ms, longest stall {} ms ({} stalls)",
+        ms(i.downtime_us),
+        ms(i.longest_stall_us),
+        i.stalls
+    ))
+}
+
+/// Each fault as a table row ([`fault_row`]); when some fault of the run
+/// stops no node, each row also has its in-force cells (until, downtime in
+/// force, longest stall; [`NONE`] for the other faults) and the first value
+/// is true. A run without such a fault keeps the columns it always had.
+pub fn fault_rows(faults: &[FaultReport]) -> (bool, Vec<Vec<String>>) {
+    let wide = faults.iter().any(|f| f.in_force.is_some());
+    let rows = faults
+        .iter()
+        .map(|f| {
+            let mut row = fault_row(f);
+            if wide {
+                row.extend(match in_force(f) {
+                    Some(c) => [c.until, c.downtime, c.longest],
+                    None => [NONE.into(), NONE.into(), NONE.into()],
+                });
+            }
+            row
+        })
+        .collect();
+    (wide, rows)
+}
+
 /// One outage: whose, from, to, how long, the errors seen.
 pub struct OutageCells {
     pub who: String,

@@ -13,6 +13,7 @@
 mod board;
 mod errors_chart;
 mod fault_layer;
+mod label;
 mod latency_chart;
 pub mod palette;
 pub mod svg;
@@ -109,6 +110,7 @@ pub fn run_section(finished: &Finished, anchor: &str) -> String {
         out.push_str(&figure(&throughput::chart(s, series, &marks), anchor));
         out.push_str(&figure(&latency_chart::chart(series, &marks), anchor));
         out.push_str(&figure(&errors_chart::chart(series, &marks), anchor));
+        out.push_str(&fault_layer::left_out(&marks));
     }
     let mut parts = vec![
         ("Faults", tables::faults(s)),

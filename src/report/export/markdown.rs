@@ -119,25 +119,26 @@ fn details(s: &RunSummary) -> String {
         md.push('\n');
         md.push_str(&table(&["server events (times since the start)"], rows));
     }
-    let faults = s
-        .faults
+    let (wide, rows) = cells::fault_rows(&s.faults);
+    let faults = rows
         .iter()
-        .map(|f| cells::fault_row(f).iter().map(|c| cell(c)).collect())
+        .map(|row| row.iter().map(|c| cell(c)).collect())
         .collect();
+    let mut head = vec![
+        "fault at s",
+        "action",
+        "node",
+        "downtime",
+        "partial",
+        "settle",
+        "throughput",
+        "note",
+    ];
+    if wide {
+        head.extend(["in force until s", "downtime in force", "longest stall"]);
+    }
     md.push('\n');
-    md.push_str(&table(
-        &[
-            "fault at s",
-            "action",
-            "node",
-            "downtime",
-            "partial",
-            "settle",
-            "throughput",
-            "note",
-        ],
-        faults,
-    ));
+    md.push_str(&table(&head, faults));
     let latency = s
         .latency
         .nodes

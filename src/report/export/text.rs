@@ -150,8 +150,9 @@ fn faults(s: &RunSummary, o: &mut Vec<String>) {
             Some(_) => format!(", throughput {}", cells::throughput(f)),
             None => String::new(),
         };
+        let in_force = cells::in_force_words(f).map_or_else(String::new, |w| format!("; {w}"));
         o.push(format!(
-            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}{throughput}",
+            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}{throughput}{in_force}",
             c.at, c.action, c.node, c.numbers.downtime, c.numbers.partial
         ));
         if let Some(note) = &c.note {

@@ -113,21 +113,25 @@ pub fn faults(s: &RunSummary) -> String {
     if s.faults.is_empty() {
         return none("No fault took effect in this run.");
     }
-    let rows: Vec<Vec<String>> = s.faults.iter().map(cells::fault_row).collect();
-    table(
-        "faults",
-        &[
-            ("at s", true),
-            ("action", false),
-            ("node", false),
-            ("downtime ms", true),
-            ("partial downtime ms", true),
-            ("settle ms", true),
-            ("throughput", true),
-            ("note", false),
-        ],
-        &rows,
-    )
+    let (wide, rows) = cells::fault_rows(&s.faults);
+    let mut head = vec![
+        ("at s", true),
+        ("action", false),
+        ("node", false),
+        ("downtime ms", true),
+        ("partial downtime ms", true),
+        ("settle ms", true),
+        ("throughput", true),
+        ("note", false),
+    ];
+    if wide {
+        head.extend([
+            ("in force until s", true),
+            ("downtime in force ms", true),
+            ("longest stall ms", true),
+        ]);
+    }
+    table("faults", &head, &rows)
 }
 
 pub fn outages(s: &RunSummary) -> String {

@@ -4,6 +4,7 @@
 //! bars.
 
 use super::fault_layer::{self, Mark};
+use super::label::{fit, width};
 use super::palette::{self, legend, Swatch};
 use super::svg::{self, n, Frame, Scale, LEFT, PLOT_WIDTH};
 use super::Chart;
@@ -60,14 +61,14 @@ fn lanes(s: &RunSummary, frame: &Frame, top: f64) -> String {
     for (i, who) in names.iter().enumerate() {
         let y = top + i as f64 * LANE;
         let (label, colour) = match who {
-            Some(name) => (html(&cells::quoted(name)).into_owned(), palette::node(i)),
+            Some(name) => (cells::quoted(name), palette::node(i)),
             None => (cells::CLUSTER.to_lowercase(), palette::CLUSTER),
         };
         let _ = write!(
             out,
-            "<g class=\"lane\" data-node=\"{label}\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{label}</text><line class=\"lane-base\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>",
-            n(LEFT - 5.0),
-            n(y + LANE / 2.0 + 3.5),
+            "<g class=\"lane\" data-node=\"{}\">{}<line class=\"lane-base\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>",
+            html(&label),
+            lane_label(&label, who.is_some(), y + LANE / 2.0 + 3.5),
             n(LEFT),
             n(LEFT + PLOT_WIDTH),
             n(y + LANE / 2.0),
@@ -99,6 +100,28 @@ fn lanes(s: &RunSummary, frame: &Frame, top: f64) -> String {
     }
     out.push_str("</g>");
     out
+}
+
+/// The room left of the plot for a lane's name.
+const GUTTER: f64 = LEFT - 7.0;
+
+/// A lane's name, ending just left of the plot at height `y`. A node's
+/// name that might not fit the room there (more than six characters, in
+/// the widest font) is drawn at a width that does, cut in the middle when
+/// it is long, its whole text on hover; a short one, and the cluster's
+/// lane, are drawn as they always were.
+fn lane_label(name: &str, from_log: bool, y: f64) -> String {
+    let at = format!("x=\"{}\" y=\"{}\" text-anchor=\"end\"", n(LEFT - 5.0), n(y));
+    if !from_log || name.chars().count() <= 6 {
+        return format!("<text {at}>{}</text>", html(name));
+    }
+    let shown = fit(name, GUTTER);
+    format!(
+        "<g class=\"lane-name\"><title>{}</title><text {at} textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\">{}</text></g>",
+        html(name),
+        n(width(&shown)),
+        html(&shown)
+    )
 }
 
 /// The lab's server events of node `name` on its lane, at `y`: a small
