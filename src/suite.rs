@@ -68,6 +68,9 @@ pub struct Limits {
     pub settle_us: Option<u64>,
     /// Lost writes over all the scenario's runs.
     pub lost_writes: Option<u64>,
+    /// Acknowledged writes lost over all the scenario's runs (each lost
+    /// write discards one or more).
+    pub acked_writes_lost: Option<u64>,
     /// Anomalies of any kind over all the scenario's runs.
     pub anomalies: Option<u64>,
     /// The least share of the baseline each fault's throughput may fall to
@@ -303,13 +306,14 @@ fn limits(
             "partial_downtime" => l.partial_downtime_us = Some(micros()?),
             "settle" => l.settle_us = Some(micros()?),
             "lost_writes" => l.lost_writes = Some(count()?),
+            "acked_writes_lost" => l.acked_writes_lost = Some(count()?),
             "anomalies" => l.anomalies = Some(count()?),
             "throughput" => l.throughput = Some(share(value, &field)?),
             "downtime_in_force" => l.downtime_in_force_us = Some(micros()?),
             "longest_stall" => l.longest_stall_us = Some(micros()?),
             _ => {
                 return Err(format!(
-                "{field}: not a limit (downtime, partial_downtime, settle, throughput, downtime_in_force, longest_stall, lost_writes, anomalies)"
+                "{field}: not a limit (downtime, partial_downtime, settle, throughput, downtime_in_force, longest_stall, lost_writes, acked_writes_lost, anomalies)"
             ))
             }
         }

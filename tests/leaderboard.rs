@@ -161,7 +161,7 @@ fn medians_spreads_and_verdicts_by_scenario() {
         "{t}"
     );
     assert!(
-        t.contains("  1 anomalies (in 1 of 1 runs), 1 lost writes (in 1 of 1 runs), 0 late-landing writes\n"),
+        t.contains("  1 anomalies (in 1 of 1 runs), 1 lost writes (in 1 of 1 runs), 0 late-landing writes, 1 acknowledged writes lost (in 1 of 1 runs)\n"),
         "{t}"
     );
     assert!(

@@ -165,7 +165,11 @@ pub(crate) fn fault_name(f: &FaultBoard) -> String {
 /// `0 (0 lost)`, and when a lab server exited on its own in some run,
 /// `; a server exited in 1 of 3 runs`.
 pub fn anomalies_cell(b: &ScenarioBoard) -> String {
-    let mut cell = format!("{} ({} lost)", b.anomalies, b.lost_writes);
+    let acked = match b.acked_writes_lost {
+        0 => String::new(),
+        n => format!(", {n} acknowledged writes"),
+    };
+    let mut cell = format!("{} ({} lost{acked})", b.anomalies, b.lost_writes);
     if b.server_exit_runs > 0 {
         cell.push_str(&format!(
             "; a server exited in {} of {} runs",
@@ -190,6 +194,16 @@ fn writes(b: &ScenarioBoard) -> String {
         among(b.lost_writes, "lost writes", b.lost_write_runs),
         b.late_writes
     );
+    if b.acked_writes_lost > 0 {
+        line.push_str(&format!(
+            ", {}",
+            among(
+                b.acked_writes_lost,
+                "acknowledged writes lost",
+                b.acked_writes_lost_runs
+            )
+        ));
+    }
     if b.server_exits > 0 {
         line.push_str(&format!(
             ", {}",

@@ -82,7 +82,7 @@ pub fn render(runs: &[RunSummary]) -> String {
 fn details(s: &RunSummary) -> String {
     let nodes: Vec<String> = s.nodes.iter().map(|n| cells::quoted(n)).collect();
     let mut md = format!(
-        "\n### Run {}\n\n{} against {}; nodes {}; {} s; {} iterations, {} errors, {} anomalies, {} late-landing writes.\n\n",
+        "\n### Run {}\n\n{} against {}; nodes {}; {} s; {} iterations, {} errors, {} anomalies{}, {} late-landing writes.\n\n",
         cell(&cells::run_name(s)),
         cell(&cells::quoted(&s.tool)),
         cell(&cells::quoted(&s.version())),
@@ -91,6 +91,7 @@ fn details(s: &RunSummary) -> String {
         s.iterations,
         s.errors.total(),
         s.anomalies_total,
+        cells::acked_lost(s).map_or(String::new(), |l| format!(" (acknowledged writes lost: {})", cell(&l))),
         s.late_writes_total
     );
     let outages = s

@@ -34,6 +34,8 @@ pub struct RunEntry {
     pub faults_ignored: u64,
     pub anomalies: u64,
     pub lost_writes: u64,
+    /// Acknowledged writes the lost writes discarded.
+    pub acked_lost: u64,
     pub late_writes: u64,
     pub server_exits: u64,
     pub errors: Vec<(String, u64)>,
@@ -73,6 +75,7 @@ impl RunEntry {
                 .iter()
                 .filter(|a| a.kind == "lost_write")
                 .count() as u64,
+            acked_lost: s.acked_lost.values().sum(),
             late_writes: s.late_writes_total,
             server_exits: s
                 .servers

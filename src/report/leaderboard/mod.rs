@@ -75,8 +75,15 @@ pub struct ScenarioBoard {
     pub faults: Vec<FaultBoard>,
     pub anomalies: u64,
     pub anomaly_runs: usize,
+    /// Lost-write anomalies (reads that found a key behind).
     pub lost_writes: u64,
     pub lost_write_runs: usize,
+    /// Acknowledged writes those discarded, over all runs, and in how many
+    /// runs (absent when none was lost).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub acked_writes_lost: u64,
+    #[serde(skip_serializing_if = "is_zero_runs")]
+    pub acked_writes_lost_runs: usize,
     pub late_writes: u64,
     /// Lab servers that exited on their own (a crash, an abort: the
     /// supervisor saw it; a `kill` fault is not one), over all runs, and in
@@ -213,6 +220,8 @@ fn board(
         anomaly_runs: entries.iter().filter(|r| r.anomalies > 0).count(),
         lost_writes: entries.iter().map(|r| r.lost_writes).sum(),
         lost_write_runs: entries.iter().filter(|r| r.lost_writes > 0).count(),
+        acked_writes_lost: entries.iter().map(|r| r.acked_lost).sum(),
+        acked_writes_lost_runs: entries.iter().filter(|r| r.acked_lost > 0).count(),
         late_writes: entries.iter().map(|r| r.late_writes).sum(),
         server_exits: entries.iter().map(|r| r.server_exits).sum(),
         server_exit_runs: entries.iter().filter(|r| r.server_exits > 0).count(),

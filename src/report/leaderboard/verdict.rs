@@ -69,6 +69,15 @@ pub fn verdict(j: &Judged<'_>) -> Verdict {
     if let Some(max) = limits.lost_writes.filter(|&m| b.lost_writes > m) {
         failed.push(format!("{} lost writes > {max}", b.lost_writes));
     }
+    if let Some(max) = limits
+        .acked_writes_lost
+        .filter(|&m| b.acked_writes_lost > m)
+    {
+        failed.push(format!(
+            "{} acknowledged writes lost > {max}",
+            b.acked_writes_lost
+        ));
+    }
     if let Some(max) = limits.anomalies.filter(|&m| b.anomalies > m) {
         failed.push(format!("{} anomalies > {max}", b.anomalies));
     }

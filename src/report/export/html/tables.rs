@@ -205,8 +205,11 @@ pub fn errors(s: &RunSummary) -> String {
 }
 
 pub fn anomalies(s: &RunSummary) -> String {
+    let lost = cells::acked_lost(s).map_or(String::new(), |l| {
+        format!("; acknowledged writes lost: {}", html(&l))
+    });
     let mut out = format!(
-        "<p>{} anomalies (acknowledged writes lost or values no write explains); {} late-landing writes.</p>",
+        "<p>{} anomalies (acknowledged writes lost or values no write explains){lost}; {} late-landing writes.</p>",
         s.anomalies_total, s.late_writes_total
     );
     if s.anomalies.is_empty() {
@@ -226,6 +229,7 @@ pub fn anomalies(s: &RunSummary) -> String {
                 show(a.expected),
                 a.read_line.to_string(),
                 a.write_line.map_or(cells::NONE.into(), |l| l.to_string()),
+                cells::discarded(a).unwrap_or_else(|| cells::NONE.into()),
             ]
         })
         .collect();
@@ -240,6 +244,7 @@ pub fn anomalies(s: &RunSummary) -> String {
             ("expected", true),
             ("read line", true),
             ("write line", true),
+            ("what it discarded", false),
         ],
         &rows,
     ));

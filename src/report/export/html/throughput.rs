@@ -94,7 +94,7 @@ fn lanes(s: &RunSummary, frame: &Frame, top: f64) -> String {
             );
         }
         if let Some(name) = who {
-            out.push_str(&server_marks(s, frame, name, y));
+            out.push_str(&lane_marks(s, frame, name, y));
         }
         out.push_str("</g>");
     }
@@ -126,9 +126,11 @@ fn lane_label(name: &str, from_log: bool, y: f64) -> String {
 
 /// The lab's server events of node `name` on its lane, at `y`: a small
 /// triangle at each, the event in its tooltip, a down span as a dark bar
-/// under the lane. Presentation attributes, not the stylesheet, so that a
-/// page without server events is what it was before they existed.
-fn server_marks(s: &RunSummary, frame: &Frame, name: &str, y: f64) -> String {
+/// under the lane; and a red cross at each read that found acknowledged
+/// writes lost, what they were in its tooltip. Presentation attributes,
+/// not the stylesheet, so that a page without either is what it was
+/// before they existed.
+fn lane_marks(s: &RunSummary, frame: &Frame, name: &str, y: f64) -> String {
     let mut out = String::new();
     for d in s.servers.down.iter().filter(|d| d.node == name) {
         let from = frame.x(d.from_us);
@@ -142,6 +144,23 @@ fn server_marks(s: &RunSummary, frame: &Frame, name: &str, y: f64) -> String {
             n((to - from).max(1.0)),
             html(&cells::quoted(name)),
             html(&server_cells::down(d))
+        );
+    }
+    for a in s
+        .anomalies
+        .iter()
+        .filter(|a| a.node == name && a.acked_lost.is_some())
+    {
+        let x = frame.x(a.t_us);
+        let _ = write!(
+            out,
+            "<path class=\"lost-write\" data-t-us=\"{}\" stroke=\"#d62728\" stroke-width=\"2\" d=\"M{} {}l6 6m0 -6l-6 6\"><title>{}: a read at {} s found the key behind: {}</title></path>",
+            a.t_us,
+            n(x - 3.0),
+            n(y + 1.0),
+            html(&cells::quoted(name)),
+            cells::secs(a.t_us),
+            html(&cells::discarded(a).unwrap_or_default())
         );
     }
     for e in s.servers.events.iter().filter(|e| e.node == name) {
@@ -180,15 +199,19 @@ pub fn chart(s: &RunSummary, series: &SeriesReport, marks: &[Mark]) -> Chart {
     for (i, name) in series.nodes.iter().enumerate() {
         items.push((palette::node(i), Swatch::Line, cells::quoted(name)));
     }
-    let servers = if s.servers.is_empty() {
-        ""
-    } else {
-        ", the lab's server events (▼, hover for each) and the time a server was down (dark bar)"
-    };
+    let mut marks_words = String::new();
+    if !s.servers.is_empty() {
+        marks_words.push_str(", the lab's server events (▼, hover for each) and the time a server was down (dark bar)");
+    }
+    if s.anomalies.iter().any(|a| a.acked_lost.is_some()) {
+        marks_words.push_str(
+            ", each read that found acknowledged writes lost (red ✕, hover for how many)",
+        );
+    }
     Chart {
         name: "throughput",
         caption: format!(
-            "Throughput: successful writes per second, per {}; under it each node's outages (no success for more than {}){servers}",
+            "Throughput: successful writes per second, per {}; under it each node's outages (no success for more than {}){marks_words}",
             super::duration(series.bucket_us),
             super::duration(s.gap_us)
         ),
