@@ -14,7 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/deps.sh"
 
 cd "$PERSEUS_ROOT"
-ensure_packages mariadb-server mariadb-client galera-4 rsync jq shellcheck iptables iproute2 socat \
+ensure_packages mariadb-server mariadb-client galera-4 postgresql openssl rsync jq shellcheck iptables iproute2 socat \
     procps psmisc time curl ca-certificates
 # The HTML report's tests read the page in a real browser (headless) and
 # check its screenshot with Python's imaging library; a font draws its text.

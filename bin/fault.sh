@@ -11,6 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$PERSEUS_ROOT/bin/lib/deps.sh"
 # shellcheck source=bin/lib/faultlog.sh
 source "$PERSEUS_ROOT/bin/lib/faultlog.sh"
+# shellcheck source=bin/lib/grammar.sh
+source "$PERSEUS_ROOT/bin/lib/grammar.sh"
 # shellcheck source=bin/lib/isolation.sh
 source "$PERSEUS_ROOT/bin/lib/isolation.sh"
 # shellcheck source=bin/lib/netfault.sh
@@ -96,6 +98,13 @@ fault_args() {
     NODE="${words[-1]}"
     [[ -z "$DRY" || "$ACTION" == bandwidth || "$ACTION" == delay ]] \
         || die "--dry-run prints tc commands: only for bandwidth and delay"
+    # One grammar for what reaches here, from a user or over ssh.
+    local why
+    why="$(grammar_node "$NODE")" || die "$why"
+    [[ -z "$SELF" ]] || { why="$(grammar_node "$SELF")" || die "$why"; }
+    if [[ "$FAULT_WITH_ARG" == *" $ACTION "* ]]; then
+        why="$(grammar_fault_arg "$ACTION" "$ARG")" || die "$why"
+    fi
 }
 
 fault_checks() {
@@ -109,7 +118,7 @@ fault_checks() {
     cluster_field "$CLUSTER" "$NODE" .host >/dev/null
     [[ -z "$SELF" ]] || cluster_field "$CLUSTER" "$SELF" .host >/dev/null
     LOG_START=""
-    [[ -z "$LOG" ]] || LOG_START="$(faultlog_start "$LOG")"
+    [[ -z "$LOG" ]] || { LOG_START="$(faultlog_start "$LOG")" && faultlog_effect_begin; }
 }
 
 # fault_procs: the node's database processes in this network namespace (a
@@ -146,6 +155,7 @@ fault_signal() {
         # shellcheck disable=SC2046 # PIDs
         kill -s "$1" $(proc_tree "$pid") 2>/dev/null || true
     done
+    faultlog_effect
     say "node $NODE: $2 (PID ${pids[*]})"
 }
 

@@ -32,7 +32,11 @@ for host in "${peers[@]}"; do
 done
 # First in INPUT and OUTPUT, so no earlier ACCEPT lets peer traffic through.
 for builtin in INPUT OUTPUT; do
-    ipt -C "$builtin" -j "$ISOLATE_CHAIN" 2>/dev/null || ipt -I "$builtin" 1 -j "$ISOLATE_CHAIN"
+    if ! ipt -C "$builtin" -j "$ISOLATE_CHAIN" 2>/dev/null; then
+        ipt -I "$builtin" 1 -j "$ISOLATE_CHAIN"
+        # The first jump is the moment the cut begins (perseus keeps the first).
+        faultlog_effect
+    fi
 done
 
 log_fault isolate

@@ -8,6 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 source "$PERSEUS_ROOT/bin/lib/deps.sh"
 # shellcheck source=bin/lib/faultlog.sh
 source "$PERSEUS_ROOT/bin/lib/faultlog.sh"
+# shellcheck source=bin/lib/grammar.sh
+source "$PERSEUS_ROOT/bin/lib/grammar.sh"
 # shellcheck source=bin/lib/isolation.sh
 source "$PERSEUS_ROOT/bin/lib/isolation.sh"
 # shellcheck source=bin/lib/netfault.sh

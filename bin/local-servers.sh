@@ -2,6 +2,7 @@
 # Plain MariaDB servers on loopback, one per node of a cluster file, so that
 # perseus can be tried (and benchmarked) without TiDB or a lab: each node's
 # host must be 127.0.0.1 and its db.port free. Not a cluster: no replication.
+# Nodes whose db.protocol is "postgres" are skipped.
 #
 #   bin/local-servers.sh up     start them (installs mariadb-server if missing)
 #   bin/local-servers.sh down   stop them and delete their data
@@ -19,7 +20,7 @@ STATE="${LOCAL_SERVERS_DIR:-$PERSEUS_ROOT/.local-servers}"
 CLUSTER="$(cluster_file)"
 
 usage() {
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # alive NODE: the recorded PID is still NODE's server. kill -0 alone is not
@@ -48,6 +49,10 @@ sql() {
 
 start_node() {
     local node="$1" host port dir
+    if [[ "$(cluster_protocol "$CLUSTER" "$node")" != mysql ]]; then
+        say "$node: skipped: it speaks PostgreSQL's protocol, and local servers are MariaDB"
+        return
+    fi
     host="$(cluster_field "$CLUSTER" "$node" .host)"
     port="$(cluster_field "$CLUSTER" "$node" .db.port)"
     [[ "$host" == 127.* || "$host" == localhost ]] || die "node $node: host $host is not loopback; local servers listen on 127.0.0.1 only"

@@ -23,6 +23,7 @@ if chain_exists; then
     done
     ipt -F "$ISOLATE_CHAIN"
     ipt -X "$ISOLATE_CHAIN"
+    faultlog_effect
 fi
 
 log_fault rejoin

@@ -1,8 +1,12 @@
 //! The cluster file (etc/tidb-cluster.json and the lab's): one entry per node,
 //! keyed by node name, in the order the file lists them. perseus needs each
-//! node's `host` and `db.port`; the TiDB scripts also read `db.statusPort`,
-//! `kv.*` and `pd.*`, which perseus ignores.
+//! node's `host` and `db` object (`db.rs`: port, protocol, TLS); the TiDB
+//! scripts also read `db.statusPort`, `kv.*` and `pd.*`, which perseus
+//! ignores.
 
+mod db;
+
+pub use db::{Protocol, Tls};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -14,6 +18,10 @@ pub struct NodeSpec {
     pub name: String,
     pub host: String,
     pub port: u16,
+    /// `db.protocol`: how perseus talks to the node (MySQL when absent).
+    pub protocol: Protocol,
+    /// `db.sslmode`, `db.sslrootcert`: TLS, for PostgreSQL nodes only.
+    pub tls: Tls,
 }
 
 /// The top-level object's entries, in file order (serde_json's map would sort them).
@@ -55,11 +63,7 @@ pub fn parse(text: &str) -> Result<Vec<NodeSpec>, String> {
     }
     let mut nodes: Vec<NodeSpec> = Vec::new();
     for (name, entry) in entries {
-        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!(
-                "node name {name:?} must be non-empty without spaces"
-            ));
-        }
+        crate::grammar::node_name(&name)?;
         if nodes.iter().any(|n| n.name == name) {
             return Err(format!("node {name} is listed twice"));
         }
@@ -72,17 +76,17 @@ pub fn parse(text: &str) -> Result<Vec<NodeSpec>, String> {
             }
             None => return Err(format!("node {name}: missing field host")),
         };
-        let port = match entry.get("db").map(|db| db.get("port")) {
-            None => return Err(format!("node {name}: missing field db")),
-            Some(None) => return Err(format!("node {name}: missing field db.port")),
-            Some(Some(p)) => p
-                .as_u64()
-                .filter(|&p| (1..=65535).contains(&p))
-                .ok_or_else(|| {
-                    format!("node {name}: field db.port must be a port number (1-65535), not {p}")
-                })? as u16,
-        };
-        nodes.push(NodeSpec { name, host, port });
+        let db = entry
+            .get("db")
+            .ok_or_else(|| format!("node {name}: missing field db"))?;
+        let db = db::parse(db).map_err(|e| format!("node {name}: {e}"))?;
+        nodes.push(NodeSpec {
+            name,
+            host,
+            port: db.port,
+            protocol: db.protocol,
+            tls: db.tls,
+        });
     }
     Ok(nodes)
 }
@@ -139,6 +143,27 @@ mod tests {
         assert!(err("{}").contains("no nodes"));
         assert!(err("[1]").contains("not valid JSON"));
         assert!(err(r#"{"a": {"host": 5, "db": {"port": 1}}}"#).contains("field host"));
+    }
+
+    #[test]
+    fn a_node_without_a_protocol_is_mysql_and_a_postgres_node_says_so() {
+        let text = r#"{"m": {"host": "h", "db": {"port": 3306}},
+                      "p": {"host": "h", "db": {"port": 5432, "protocol": "postgres"}}}"#;
+        let nodes = parse(text).expect("parses");
+        assert_eq!(
+            (nodes[0].protocol, nodes[1].protocol),
+            (Protocol::Mysql, Protocol::Postgres)
+        );
+        assert_eq!(
+            (&nodes[0].tls, &nodes[1].tls),
+            (&Tls::Disable, &Tls::Disable)
+        );
+        let err = parse(r#"{"n2": {"host": "h", "db": {"port": 1, "protocol": "oracle"}}}"#)
+            .expect_err("unknown protocol");
+        assert!(
+            err.contains("node n2: field db.protocol") && err.contains("oracle"),
+            "{err}"
+        );
     }
 
     #[test]

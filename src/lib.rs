@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod duration;
 pub mod event;
+pub mod grammar;
 pub mod load;
 pub mod partition;
 pub mod report;

@@ -9,6 +9,7 @@
 //! file, the scenario and the field (serde adds line and column for syntax).
 
 use crate::duration;
+use crate::grammar;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -67,11 +68,19 @@ pub struct Limits {
     pub settle_us: Option<u64>,
     /// Lost writes over all the scenario's runs.
     pub lost_writes: Option<u64>,
+    /// Acknowledged writes lost over all the scenario's runs (each lost
+    /// write discards one or more).
+    pub acked_writes_lost: Option<u64>,
     /// Anomalies of any kind over all the scenario's runs.
     pub anomalies: Option<u64>,
     /// The least share of the baseline each fault's throughput may fall to
     /// (0.5 for `"50%"`), in every run.
     pub throughput: Option<f64>,
+    /// For each fault that stops no node (loss, bandwidth, delay), in every
+    /// run: the whole-cluster downtime from it to its undo, and its longest
+    /// whole-cluster stall meanwhile.
+    pub downtime_in_force_us: Option<u64>,
+    pub longest_stall_us: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -127,27 +136,23 @@ pub fn parse(file: &str, text: &str) -> Result<Suite, String> {
         }
         scenarios.push(scenario);
     }
-    check_word(&raw.name).map_err(|why| format!("{file}: field `name`: {why}"))?;
+    grammar::scenario_name(&raw.name).map_err(|why| format!("{file}: field `name`: {why}"))?;
+    if raw.scenarios.len() > MAX_SCENARIOS {
+        return Err(format!(
+            "{file}: field `scenarios`: {} scenarios; at most {MAX_SCENARIOS}",
+            raw.scenarios.len()
+        ));
+    }
     Ok(Suite {
         name: raw.name,
         scenarios,
     })
 }
 
-fn check_word(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "'{name}' must be 1 to 64 letters, digits, '-', '_' or '.' (it names a directory)"
-        ))
-    }
-}
+/// The longest run a suite may plan: what perseus-report reads of a run.
+pub const MAX_DURATION_S: u64 = crate::report::limits::MAX_SPAN_US / 1_000_000;
+/// The most scenarios a suite may hold.
+pub const MAX_SCENARIOS: usize = 1000;
 
 fn scenario(
     s: &RawScenario,
@@ -158,7 +163,7 @@ fn scenario(
         .name
         .clone()
         .ok_or_else(|| format!("{}: missing", at("name")))?;
-    check_word(&name).map_err(|why| format!("{}: {why}", at("name")))?;
+    grammar::scenario_name(&name).map_err(|why| format!("{}: {why}", at("name")))?;
     let engine = s
         .engine
         .clone()
@@ -183,8 +188,11 @@ fn scenario(
             at("duration")
         )
     })?;
-    if duration_s == 0 {
-        return Err(format!("{}: must be at least 1 s", at("duration")));
+    if !(1..=MAX_DURATION_S).contains(&duration_s) {
+        return Err(format!(
+            "{}: {duration_s} s; 1 s to {MAX_DURATION_S} s (7 days, the longest run perseus-report reads)",
+            at("duration")
+        ));
     }
     let repeat = s.repeat.or(d.repeat).unwrap_or(1);
     if !(1..=100).contains(&repeat) {
@@ -224,23 +232,21 @@ fn step(
             f.at
         ));
     }
-    let name = f.action.split(':').next().unwrap_or("");
+    let (name, arg) = match f.action.split_once(':') {
+        Some((name, arg)) => (name, Some(arg)),
+        None => (f.action.as_str(), None),
+    };
     if !ACTIONS.contains(&name) {
         return Err(format!(
             "{}: '{}' is not an action ({})",
             at("action"),
-            f.action,
+            crate::text::escape(&f.action),
             ACTIONS.join(", ")
         ));
     }
-    let needs_arg = matches!(name, "partition" | "loss" | "bandwidth" | "delay");
-    if needs_arg != f.action.contains(':') {
-        let want = if needs_arg {
-            "needs an argument after ':' (loss:30, bandwidth:1mbit, delay:100/20, partition:halves)"
-        } else {
-            "takes no argument"
-        };
-        return Err(format!("{}: '{}' {want}", at("action"), f.action));
+    grammar::fault_arg(name, arg).map_err(|why| format!("{}: {why}", at("action")))?;
+    if let (Some(groups), "partition") = (arg, name) {
+        partition_nodes(groups, nodes).map_err(|why| format!("{}: {why}", at("action")))?;
     }
     let node = f
         .target
@@ -260,6 +266,17 @@ fn step(
         action: f.action.clone(),
         target: f.target.clone(),
     })
+}
+
+/// Explicit groups name only the scenario's nodes, n1 to nN, each once
+/// per group (the lab's nodes; a shape is resolved when it runs).
+fn partition_nodes(groups: &str, nodes: u32) -> Result<(), String> {
+    if groups == "halves" || groups == "bridge" {
+        return Ok(());
+    }
+    let names: Vec<String> = (1..=nodes).map(|k| format!("n{k}")).collect();
+    crate::partition::parse_groups(&groups.replace(grammar::GROUP_SEPARATOR, "|"), &names)
+        .map(|_| ())
 }
 
 fn limits(
@@ -289,11 +306,14 @@ fn limits(
             "partial_downtime" => l.partial_downtime_us = Some(micros()?),
             "settle" => l.settle_us = Some(micros()?),
             "lost_writes" => l.lost_writes = Some(count()?),
+            "acked_writes_lost" => l.acked_writes_lost = Some(count()?),
             "anomalies" => l.anomalies = Some(count()?),
             "throughput" => l.throughput = Some(share(value, &field)?),
+            "downtime_in_force" => l.downtime_in_force_us = Some(micros()?),
+            "longest_stall" => l.longest_stall_us = Some(micros()?),
             _ => {
                 return Err(format!(
-                "{field}: not a limit (downtime, partial_downtime, settle, throughput, lost_writes, anomalies)"
+                "{field}: not a limit (downtime, partial_downtime, settle, throughput, downtime_in_force, longest_stall, lost_writes, acked_writes_lost, anomalies)"
             ))
             }
         }
@@ -319,11 +339,11 @@ mod tests {
 
     const GOOD: &str = r#"{
       "name": "smoke",
-      "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "10s", "lost_writes": 0}},
+      "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "10s", "lost_writes": 0, "longest_stall": "1.5s"}},
       "scenarios": [
         {"name": "isolate", "faults": [{"at": 10, "action": "isolate", "target": "leader"},
                                        {"at": 20, "action": "rejoin", "target": "leader"}],
-         "limits": {"settle": 30}},
+         "limits": {"settle": 30, "downtime_in_force": "4s"}},
         {"name": "halves", "nodes": 5, "repeat": 1,
          "faults": [{"at": 10, "action": "partition:halves", "target": "any"}]}
       ]}"#;
@@ -340,6 +360,8 @@ mod tests {
         assert_eq!(iso.limits.downtime_us, Some(10_000_000));
         assert_eq!(iso.limits.settle_us, Some(30_000_000));
         assert_eq!(iso.limits.lost_writes, Some(0));
+        assert_eq!(iso.limits.downtime_in_force_us, Some(4_000_000));
+        assert_eq!(iso.limits.longest_stall_us, Some(1_500_000));
         assert_eq!(s.scenarios[1].nodes, 5);
         assert_eq!(s.scenarios[1].repeat, 1);
     }
@@ -374,23 +396,28 @@ mod tests {
         );
         bad("\"nodes\": 5", "\"nodes\": 12", "field `nodes`: 12 nodes");
         bad(
-            "{\"settle\": 30}",
-            "{\"settel\": 30}",
+            "\"longest_stall\": \"1.5s\"",
+            "\"longest_stall\": [1]",
+            "field `limits.longest_stall`: a duration",
+        );
+        bad(
+            "{\"settle\": 30, ",
+            "{\"settel\": 30, ",
             "field `limits.settel`: not a limit",
         );
         bad(
-            "{\"settle\": 30}",
-            "{\"settle\": \"soon\"}",
+            "{\"settle\": 30, ",
+            "{\"settle\": \"soon\", ",
             "field `limits.settle`",
         );
         bad(
-            "{\"settle\": 30}",
-            "{\"throughput\": 50}",
+            "{\"settle\": 30, ",
+            "{\"throughput\": 50, ",
             "field `limits.throughput`: a percentage such as \"50%\"",
         );
         bad(
-            "{\"settle\": 30}",
-            "{\"throughput\": \"-5%\"}",
+            "{\"settle\": 30, ",
+            "{\"throughput\": \"-5%\", ",
             "field `limits.throughput`: a percentage",
         );
         bad(
@@ -405,6 +432,72 @@ mod tests {
             "\"nodes\": 5, \"colour\": 1,",
             "unknown field `colour`",
         );
+        let err = parse("smoke.json", "{").expect_err("syntax");
+        assert!(
+            err.contains("smoke.json: EOF while parsing") && err.contains("line 1"),
+            "{err}"
+        );
+    }
+
+    /// Suites written by careless or hostile hands, one mistake each: each
+    /// refused before anything runs, naming the file, scenario and field,
+    /// as the runner or the lab would refuse it later.
+    #[test]
+    fn hostile_suites_are_refused_before_anything_runs() {
+        let bad = |from: &str, to: &str, says: &str| {
+            let text = GOOD.replacen(from, to, 1);
+            let err = parse("h.json", &text).expect_err(to);
+            assert!(err.starts_with("h.json: "), "{err}");
+            assert!(err.contains(says), "{to}: {err}");
+        };
+        let halves = "\"action\": \"partition:halves\"";
+        for name in ["..", ".", "...", "a.b", "../x", "a/b", "$(id)"] {
+            bad(
+                "\"name\": \"halves\"",
+                &format!("\"name\": \"{name}\""),
+                "field `name`",
+            );
+        }
+        bad(
+            "\"name\": \"smoke\"",
+            "\"name\": \"..\"",
+            "h.json: field `name`",
+        );
+        for (action, says) in [
+            ("loss:101", "loss '101': a percentage"),
+            ("loss:", "loss '': a percentage"),
+            ("loss:30;touch /tmp/x", "loss '30;touch /tmp/x'"),
+            ("bandwidth:fast", "bandwidth 'fast': a rate"),
+            ("delay:soon", "delay 'soon'"),
+            ("partition:n1|n7", "'n7' is not a node of the cluster"),
+            ("partition:n1,n2 | n3", "partition 'n1,n2 | n3'"),
+            ("partition:n1", "partition 'n1'"),
+            ("isolate:now", "isolate takes no argument"),
+        ] {
+            bad(halves, &format!("\"action\": \"{action}\""), says);
+        }
+        bad(
+            "\"duration\": 30",
+            "\"duration\": 18446744073709551615",
+            "field `duration`: 18446744073709551615 s; 1 s to 604800 s",
+        );
+        bad(
+            "\"duration\": 30",
+            "\"duration\": 18446744073709551616",
+            "h.json: invalid type: floating point",
+        );
+    }
+
+    #[test]
+    fn groups_may_be_written_with_either_separator() {
+        let text = GOOD.replacen("partition:halves", "partition:n1,n2/n3,n4,n5", 1);
+        assert!(parse("g.json", &text).is_ok());
+        let text = GOOD.replacen("partition:halves", "partition:n1,n2|n3,n4,n5", 1);
+        assert!(parse("g.json", &text).is_ok());
+    }
+
+    #[test]
+    fn a_syntax_error_names_line_and_column() {
         let err = parse("smoke.json", "{").expect_err("syntax");
         assert!(
             err.contains("smoke.json: EOF while parsing") && err.contains("line 1"),

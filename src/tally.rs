@@ -75,14 +75,15 @@ impl Tally {
     /// The legend line, `#` first so that tools reading the table can skip it.
     pub fn legend(&self) -> String {
         let mut line = String::from("# second\ttotal");
+        // Escaped: a name from a log must not break the table's columns.
         for name in &self.names {
             line.push('\t');
-            line.push_str(name);
+            line.push_str(&crate::text::escape(name));
         }
         if self.with_errors {
             for name in &self.names {
                 line.push_str("\terr:");
-                line.push_str(name);
+                line.push_str(&crate::text::escape(name));
             }
         }
         line.push('\n');

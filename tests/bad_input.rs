@@ -132,3 +132,51 @@ fn help_and_version() {
         format!("perseus {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// One grammar for names and labels, and the report's bounds: perseus
+/// refuses, before connecting, a run its report could not read or that
+/// would hand a shell something to run, naming the file and node.
+#[test]
+fn names_labels_and_sizes_outside_the_grammar_and_bounds_are_refused() {
+    let dir = scratch_dir("grammar");
+    let write = |name: &str, body: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).expect("write");
+        p.to_str().expect("path").to_string()
+    };
+    let node =
+        |name: &str| format!(r#"{{"{name}": {{"host": "127.0.0.1", "db": {{"port": 1}}}}}}"#);
+    for (name, says) in [
+        ("leader", "node name 'leader' is a role"),
+        ("n1;touch x", "node name 'n1;touch x' must be"),
+        ("n1|n2", "node name 'n1|n2' must be"),
+        ("..", "node name '..' must be"),
+    ] {
+        let f = write("named.json", node(name));
+        let e = refused(&["--cluster", &f]);
+        assert!(e.contains("named.json") && e.contains(says), "{name}: {e}");
+    }
+    let ok = write("ok.json", node("n1"));
+    for label in ["", " x", "a\u{202e}b", "a;b", &"x".repeat(129)] {
+        let e = refused(&["--cluster", &ok, "--label", label]);
+        assert!(e.contains("--label: label"), "{label:?}: {e}");
+    }
+    let many: Vec<String> = (0..300)
+        .map(|i| format!(r#""m{i}": {{"host": "127.0.0.1", "db": {{"port": 1}}}}"#))
+        .collect();
+    let f = write("many.json", format!("{{{}}}", many.join(",")));
+    let e = refused(&["--cluster", &f]);
+    assert!(
+        e.contains("300 nodes: perseus-report reads runs of up to 256 nodes"),
+        "{e}"
+    );
+    let twenty: Vec<String> = (0..20)
+        .map(|i| format!(r#""m{i}": {{"host": "127.0.0.1", "db": {{"port": 1}}}}"#))
+        .collect();
+    let f = write("twenty.json", format!("{{{}}}", twenty.join(",")));
+    let e = refused(&["--cluster", &f, "--conns", "256"]);
+    assert!(
+        e.contains("= 5120 connections: perseus-report reads runs of up to 4096"),
+        "{e}"
+    );
+}

@@ -11,9 +11,9 @@
 mod common;
 
 use common::browser::{self, console_messages};
-use common::log::{Log, Scenario};
+use common::log::{hostile_log, Log, Scenario};
 use common::mariadb::scratch_dir;
-use common::report::report;
+use common::report::{no_raw_controls, report};
 use perseus::event::ErrorKind;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -55,6 +55,19 @@ fn load(page: &Path) -> String {
         );
     }
     loaded.dom
+}
+
+/// A screenshot of the page shows many colours, at least `pixels` of the
+/// fault `shading`, and n1's colour on its line.
+fn sees(page: &Path, shading: (u8, u8, u8), pixels: usize) -> browser::Picture {
+    let png = browser::screenshot(page);
+    let n1_blue = (0x1f, 0x77, 0xb4);
+    let picture = browser::look(&png, &[shading, n1_blue]);
+    assert!(picture.colours > 50, "{} colours", picture.colours);
+    let [band, n1] = [picture.near[0], picture.near[1]];
+    assert!(band > pixels, "shading: {band} pixels");
+    assert!(n1 > 50, "n1's colour: {n1} pixels");
+    picture
 }
 
 /// A test passed: its scratch directory goes (a failing one keeps it, page
@@ -242,25 +255,11 @@ fn the_isolation_is_drawn_where_the_log_has_it() {
     assert!(dom.contains("server:1047 ×27"));
 
     // A person sees it: many colours, the shading, n1's colour.
-    let png = browser::screenshot(&page);
-    let shading = (251, 228, 228);
-    let n1_blue = (0x1f, 0x77, 0xb4);
-    let picture = browser::look(&png, &[shading, n1_blue]);
-    assert!(picture.colours > 50, "{} colours", picture.colours);
+    let picture = sees(&page, (251, 228, 228), 5_000);
     assert!(
         picture.inked > 0.05,
         "{} of the pixels inked",
         picture.inked
-    );
-    assert!(
-        picture.near[0] > 5_000,
-        "shading: {} pixels",
-        picture.near[0]
-    );
-    assert!(
-        picture.near[1] > 50,
-        "n1's colour: {} pixels",
-        picture.near[1]
     );
     clean(&page);
 }
@@ -360,7 +359,8 @@ fn a_leaderboard_on_top_links_each_scenario_to_its_runs() {
     std::fs::write(
         &suite,
         r#"{"name": "s", "defaults": {"duration": 30, "repeat": 2, "limits": {"downtime": "1ms"}},
-            "scenarios": [{"name": "isolate", "faults": [{"at": 5, "action": "isolate", "target": "n1"}]}]}"#,
+            "scenarios": [{"name": "isolate", "faults": [{"at": 4, "action": "isolate", "target": "n1"},
+                                                        {"at": 8, "action": "rejoin", "target": "n1"}]}]}"#,
     )
     .expect("suite");
     let suite = suite.to_str().expect("utf8").to_string();
@@ -539,5 +539,112 @@ fn command_line_errors_say_what_and_leave_no_page() {
         0,
         "bad input leaves no page, not even a partial one"
     );
+    clean(&page);
+}
+
+/// What chromium laid out, per chart: the plot's left and right edge, and
+/// the box of each fault label and each lane label; and the page's width
+/// against the window's.
+const MEASURE: &str = r#"
+var out = {charts: [], scroll: document.documentElement.scrollWidth, inner: window.innerWidth};
+document.querySelectorAll('svg.chart').forEach(function (svg) {
+  var boxes = function (sel) {
+    return Array.prototype.map.call(svg.querySelectorAll(sel), function (t) {
+      var b = t.getBBox(); return [b.x, b.y, b.width, b.height];
+    });
+  };
+  out.charts.push({x0: +svg.dataset.x0, x1: +svg.dataset.x1,
+                   faults: svg.querySelectorAll('g.fault').length,
+                   labels: boxes('g.fault text'), lanes: boxes('g.lane text')});
+});
+var pre = document.createElement('pre'); pre.id = 'measured';
+pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+"#;
+
+/// Whether two boxes [x, y, w, h] share more than a sliver.
+fn overlap(a: &[f64], b: &[f64]) -> bool {
+    let apart = |a0: f64, a1: f64, b0: f64, b1: f64| a1 <= b0 + 0.5 || b1 <= a0 + 0.5;
+    !(apart(a[0], a[0] + a[2], b[0], b[0] + b[2]) || apart(a[1], a[1] + a[3], b[1], b[1] + b[3]))
+}
+
+#[test]
+fn a_hostile_log_makes_a_clean_page_whose_labels_stay_apart_and_inside() {
+    let (page, _) = page("hostile", &hostile_log(), &[]);
+    no_raw_controls(
+        &std::fs::read_to_string(&page).expect("page"),
+        "the page",
+        &[],
+    );
+    let dom = load(&page);
+    no_raw_controls(&dom, "the DOM", &[]);
+    // The run's name reads as written, the override shown, not obeyed.
+    let heading = between(&dom, "<section class=\"run\" id=\"", "</h2>");
+    assert!(
+        heading.contains("Run suite/\\u{202e}evil\\u{202c}/\\u{0}label-label-"),
+        "{heading}"
+    );
+    assert!(dom.contains("bad\\u{0}msg\\u{202e}txet\\u{1b}[31m\\u{2028}line"));
+
+    let measured = browser::run_script(&page, MEASURE);
+    let json = between(&measured, "<pre id=\"measured\">", "</pre>");
+    let m: serde_json::Value = serde_json::from_str(json).expect("measurements");
+    assert!(
+        m["scroll"].as_f64() <= m["inner"].as_f64(),
+        "long text wraps: the page is no wider than the window: {m}"
+    );
+    let boxes = |v: &serde_json::Value| -> Vec<Vec<f64>> {
+        v.as_array()
+            .expect("boxes")
+            .iter()
+            .map(|b| {
+                b.as_array()
+                    .expect("box")
+                    .iter()
+                    .filter_map(|x| x.as_f64())
+                    .collect()
+            })
+            .collect()
+    };
+    let charts = m["charts"].as_array().expect("charts");
+    assert_eq!(charts.len(), 3);
+    for chart in charts {
+        let (x0, x1) = (
+            chart["x0"].as_f64().unwrap_or(0.0),
+            chart["x1"].as_f64().unwrap_or(0.0),
+        );
+        let labels = boxes(&chart["labels"]);
+        assert_eq!(chart["faults"], 32, "every fault is drawn");
+        // Thirty labels in 1.8 s of a 12 s run: a row of the band each, as
+        // many as fit; the one at the run's end ends at the plot's edge.
+        assert!(labels.len() >= 5, "labels are drawn: {}", labels.len());
+        assert!(
+            labels.iter().any(|a| (a[0] + a[2] - x1).abs() < 1.0),
+            "the last label ends at the edge: {labels:?}"
+        );
+        for (i, a) in labels.iter().enumerate() {
+            assert!(
+                a[0] >= x0 - 0.5 && a[0] + a[2] <= x1 + 0.5,
+                "label {a:?} outside [{x0}, {x1}]"
+            );
+            assert!(a[1] >= 0.0, "label {a:?} above the chart");
+            for b in &labels[i + 1..] {
+                assert!(!overlap(a, b), "labels {a:?} and {b:?} overlap");
+            }
+        }
+        for lane in boxes(&chart["lanes"]) {
+            assert!(
+                lane[0] >= 0.0 && lane[0] + lane[2] <= x0,
+                "lane label {lane:?} cut off"
+            );
+        }
+    }
+    // The long names are cut in the middle, whole on hover.
+    let throughput = chart(&dom, "throughput");
+    assert!(throughput.contains(&format!("<title>galera-{}", "node".repeat(15))));
+    assert!(throughput.contains("…"));
+    assert!(dom.contains("of the 32 faults have no label on the charts for lack of room"));
+
+    // A person sees the charts: the loss's yellow band, n1's colour.
+    sees(&page, (250, 239, 200), 20_000);
     clean(&page);
 }

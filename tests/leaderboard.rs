@@ -18,10 +18,15 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Two nodes for 20 s; n1 isolated at 3 s and back at 7 s; both serve
-/// nothing in (3 s, 3 s + down): downtime = settle = `down` for the
-/// isolation. `lost`: a read finds an acknowledged write gone.
+/// Two nodes for 20 s; n1 isolated at 3 s and back at 7 s (`kill` and
+/// `start` when the label names the kill scenario); both serve nothing in
+/// (3 s, 3 s + down): downtime = settle = `down` for the isolation.
+/// `lost`: a read finds an acknowledged write gone.
 fn run(label: &str, run: &str, down: u64, lost: bool) -> Vec<u8> {
+    let (cut, undo) = match label.contains("/kill/") {
+        true => ("kill", "start"),
+        false => ("isolate", "rejoin"),
+    };
     let mut log = Log::new(&["n1", "n2"]);
     let mut t = 100 * MS;
     while t <= 20 * S {
@@ -34,10 +39,10 @@ fn run(label: &str, run: &str, down: u64, lost: bool) -> Vec<u8> {
             log.success(t, "n2", 300);
         }
         if t == 3 * S {
-            log.fault(3 * S, "isolate", "n1", None);
+            log.fault(3 * S, cut, "n1", None);
         }
         if t == 7 * S {
-            log.fault(7 * S, "rejoin", "n1", None);
+            log.fault(7 * S, undo, "n1", None);
         }
         t += 100 * MS;
     }
@@ -65,7 +70,8 @@ const SUITE: &str = r#"{
     {"name": "isolate", "faults": [{"at": 3, "action": "isolate", "target": "n1"},
                                    {"at": 7, "action": "rejoin", "target": "n1"}],
      "limits": {"downtime": "3s", "lost_writes": 0}},
-    {"name": "kill", "repeat": 1, "faults": [{"at": 3, "action": "kill", "target": "n1"}],
+    {"name": "kill", "repeat": 1, "faults": [{"at": 3, "action": "kill", "target": "n1"},
+                                             {"at": 7, "action": "start", "target": "n1"}],
      "limits": {"lost_writes": 0}},
     {"name": "never-ran", "repeat": 1, "faults": [{"at": 3, "action": "pause", "target": "n1"}]}
   ]}"#;
@@ -155,7 +161,7 @@ fn medians_spreads_and_verdicts_by_scenario() {
         "{t}"
     );
     assert!(
-        t.contains("  1 anomalies (in 1 of 1 runs), 1 lost writes (in 1 of 1 runs), 0 late-landing writes\n"),
+        t.contains("  1 anomalies (in 1 of 1 runs), 1 lost writes (in 1 of 1 runs), 0 late-landing writes, 1 acknowledged writes lost (in 1 of 1 runs)\n"),
         "{t}"
     );
     assert!(
@@ -319,4 +325,279 @@ fn a_throughput_limit_fails_each_fault_that_kept_less() {
         ]),
         "{iso}"
     );
+}
+
+/// The suite above with limits every run of `logs` keeps: the verdicts say
+/// what the inputs did, not what the numbers did.
+fn lenient(dir: &Path) -> String {
+    let suite = SUITE.replace(
+        "\"limits\": {\"downtime\": \"3s\", \"lost_writes\": 0}",
+        "\"limits\": {\"downtime\": \"5s\"}",
+    );
+    write(dir, "lenient.json", suite.as_bytes())
+}
+
+/// The leaderboard of `s/isolate`'s three good runs and `extra`, as JSON;
+/// and the exit status.
+fn with_extra(dir: &Path, extra: &[(&str, Vec<u8>)]) -> (Option<i32>, Value) {
+    let suite = lenient(dir);
+    let mut logs = logs(dir);
+    logs.truncate(3);
+    for (name, bytes) in extra {
+        logs.push(write(dir, name, bytes));
+    }
+    let mut args = vec!["--leaderboard", "--json", "--suite", &suite];
+    args.extend(logs.iter().map(String::as_str));
+    let out = report(&args, b"");
+    let doc = serde_json::from_slice(&out.stdout).expect("json");
+    (out.status.code(), doc)
+}
+
+/// The isolate scenario's board, and the ignored runs as (run, kind,
+/// scenario, reason).
+fn isolate_and_ignored(doc: &Value) -> (&Value, Vec<(String, String, Value, String)>) {
+    let board = &doc["leaderboard"];
+    let ignored = board["ignored"]
+        .as_array()
+        .expect("ignored")
+        .iter()
+        .map(|i| {
+            (
+                i["run"].as_str().unwrap_or_default().to_string(),
+                i["kind"].as_str().unwrap_or_default().to_string(),
+                i["scenario"].clone(),
+                i["reason"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    (&board["scenarios"][0], ignored)
+}
+
+fn relabel(log: Vec<u8>, label: Option<&str>) -> Vec<u8> {
+    let to = label.map_or("null".to_string(), |l| format!("\"{l}\""));
+    text(&log)
+        .replacen("\"label\":\"s/isolate/1\"", &format!("\"label\":{to}"), 1)
+        .into_bytes()
+}
+
+#[test]
+fn the_three_planned_runs_pass_and_a_copy_of_one_changes_nothing() {
+    let dir = scratch_dir("leaderboard-copies");
+    let copy = run("s/isolate/1", "a", 1_500 * MS, false);
+    let (code, doc) = with_extra(&dir, &[("a-again.jsonl", copy)]);
+    let (iso, ignored) = isolate_and_ignored(&doc);
+    assert_eq!(iso["verdict"]["result"], "pass", "{iso}");
+    assert_eq!(iso["runs"], serde_json::json!(["a", "b", "c"]));
+    assert_eq!(iso["faults"][0]["downtime"]["n"], 3, "counted once");
+    assert_eq!(ignored.len(), 1, "{ignored:?}");
+    assert_eq!(
+        (ignored[0].0.as_str(), ignored[0].1.as_str()),
+        ("a", "copy")
+    );
+    assert!(ignored[0].3.contains("the same run as the one read from "));
+    // The scenario that has no run fails; the others pass.
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn a_run_that_is_not_what_the_suite_planned_is_ignored_and_its_scenario_cannot_pass() {
+    let dir = scratch_dir("leaderboard-hostile");
+    let good = || run("s/isolate/1", "x", 1_500 * MS, false);
+    let heal = text(&run("s/isolate/3", "g", 1_500 * MS, false))
+        .replace("\"action\":\"rejoin\"", "\"action\":\"heal\"")
+        .into_bytes();
+    let late = text(&run("s/isolate/3", "l", 1_500 * MS, false))
+        .replace(
+            "\"t_us\":7000000,\"action\":\"rejoin\"",
+            "\"t_us\":18000000,\"action\":\"rejoin\"",
+        )
+        .into_bytes();
+    let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
+        (
+            "relabelled.jsonl",
+            run("s/isolate/2", "a", 1_500 * MS, false),
+            "same-id",
+            "2 logs carry run id a with different labels or contents (",
+        ),
+        (
+            "past.jsonl",
+            run("s/isolate/4", "e", 1_500 * MS, false),
+            "past-plan",
+            "its repetition is not one of the 3 planned",
+        ),
+        (
+            "zero.jsonl",
+            run("s/isolate/0", "z", 1_500 * MS, false),
+            "past-plan",
+            "its repetition is not one of the 3 planned",
+        ),
+        (
+            "norep.jsonl",
+            relabel(good(), Some("s/isolate")),
+            "no-repetition",
+            "its label names no repetition (SUITE/SCENARIO/REP)",
+        ),
+        (
+            "again.jsonl",
+            run("s/isolate/3", "f", 1_500 * MS, false),
+            "same-repetition",
+            "repetition 3 of s/isolate is claimed by runs c, f: which one counts cannot be told",
+        ),
+        (
+            "heal.jsonl",
+            heal,
+            "schedule",
+            "its faults are not scenario isolate's schedule: fault 2 is heal, the schedule's rejoin",
+        ),
+        (
+            "late.jsonl",
+            late,
+            "schedule",
+            "fault 2 (rejoin) took effect at 18.000 s, the schedule's at 7.000 s (from 1.000 s before to 10.000 s after)",
+        ),
+    ];
+    for (name, bytes, kind, reason) in cases {
+        let (code, doc) = with_extra(&dir, &[(name, bytes)]);
+        let (iso, ignored) = isolate_and_ignored(&doc);
+        assert_eq!(code, Some(1), "{name}");
+        assert!(
+            ignored
+                .iter()
+                .any(|i| i.1 == kind && i.2 == "s/isolate" && i.3.contains(reason)),
+            "{name}: {ignored:?}"
+        );
+        assert_eq!(iso["verdict"]["result"], "fail", "{name}: {iso}");
+        let failed = iso["verdict"]["failed"].to_string();
+        assert!(failed.contains(" ignored: "), "{name}: {failed}");
+        let runs = iso["runs"].as_array().expect("runs");
+        assert!(runs.len() <= 3, "{name}: never more than planned: {runs:?}");
+        assert_eq!(
+            iso["faults"][0]["downtime"]["n"].as_u64(),
+            Some(runs.len() as u64),
+            "{name}: an ignored run is counted nowhere"
+        );
+    }
+    // A relabelled copy of run a: neither of a's logs counts, so its
+    // repetition is not measured and says so.
+    let (_, doc) = with_extra(
+        &dir,
+        &[(
+            "relabelled.jsonl",
+            run("s/isolate/2", "a", 1_500 * MS, false),
+        )],
+    );
+    let (iso, _) = isolate_and_ignored(&doc);
+    assert_eq!(iso["runs"], serde_json::json!(["b", "c"]));
+    assert!(iso["verdict"]["failed"]
+        .as_array()
+        .expect("failed")
+        .iter()
+        .any(|f| f == "repetition 1 has no run that counts"));
+}
+
+#[test]
+fn runs_that_name_no_planned_scenario_are_listed_and_judge_nothing() {
+    let dir = scratch_dir("leaderboard-strangers");
+    let strangers = vec![
+        (
+            "unlabelled.jsonl",
+            relabel(run("s/isolate/1", "u", 0, false), None),
+            "unlabelled",
+        ),
+        (
+            "empty.jsonl",
+            relabel(run("s/isolate/1", "v", 0, false), Some("")),
+            "empty-label",
+        ),
+        (
+            "other.jsonl",
+            relabel(run("s/isolate/1", "w", 0, false), Some("other/isolate/1")),
+            "not-planned",
+        ),
+    ];
+    for (name, bytes, kind) in strangers {
+        let (_, doc) = with_extra(&dir, &[(name, bytes)]);
+        let (iso, ignored) = isolate_and_ignored(&doc);
+        assert_eq!(iso["verdict"]["result"], "pass", "{name}: {iso}");
+        assert_eq!(ignored.len(), 1, "{name}: {ignored:?}");
+        assert_eq!(
+            (ignored[0].1.as_str(), &ignored[0].2),
+            (kind, &Value::Null),
+            "{name}"
+        );
+        let scenarios = doc["leaderboard"]["scenarios"]
+            .as_array()
+            .expect("scenarios");
+        assert_eq!(scenarios.len(), 3, "{name}: only the suite's scenarios");
+    }
+}
+
+#[test]
+fn a_pass_needs_every_planned_repetition_and_says_which_are_missing() {
+    let dir = scratch_dir("leaderboard-missing");
+    let suite = lenient(&dir);
+    let a = write(&dir, "a.jsonl", &run("s/isolate/1", "a", 1_500 * MS, false));
+    let out = report(&["--leaderboard", "--json", "--suite", &suite, &a], b"");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let iso = &doc["leaderboard"]["scenarios"][0];
+    assert_eq!(iso["verdict"]["result"], "fail");
+    assert_eq!(
+        iso["verdict"]["failed"],
+        serde_json::json!(["repetitions 2, 3 have no run that counts"])
+    );
+}
+
+#[test]
+fn without_a_suite_logs_that_share_a_run_id_count_once_or_not_at_all() {
+    let dir = scratch_dir("leaderboard-same-id");
+    let unlabelled = |down| relabel(run("s/isolate/1", "x", down, false), None);
+    let one = write(&dir, "one.jsonl", &unlabelled(1_500 * MS));
+    let same = write(&dir, "same.jsonl", &unlabelled(1_500 * MS));
+    let other = write(&dir, "other.jsonl", &unlabelled(2_500 * MS));
+    let board = |logs: &[&str]| {
+        let mut args = vec!["--leaderboard", "--json"];
+        args.extend(logs);
+        let doc: Value = serde_json::from_slice(&report(&args, b"").stdout).expect("json");
+        doc["leaderboard"].clone()
+    };
+    let copies = board(&[&one, &same]);
+    assert_eq!(copies["scenarios"][0]["runs"], serde_json::json!(["x"]));
+    assert_eq!(copies["ignored"][0]["kind"], "copy");
+    let differ = board(&[&one, &other]);
+    assert_eq!(differ["scenarios"], serde_json::json!([]));
+    assert_eq!(differ["ignored"][0]["kind"], "same-id");
+    assert_eq!(differ["ignored"][1]["kind"], "same-id");
+}
+
+#[test]
+fn every_format_lists_the_ignored_runs_with_why() {
+    let dir = scratch_dir("leaderboard-ignored-formats");
+    let suite = lenient(&dir);
+    let mut logs = logs(&dir);
+    logs.push(write(&dir, "e.jsonl", &run("s/isolate/4", "e", 0, false)));
+    let page = dir.join("board.html");
+    let mut args = vec!["--leaderboard", "--suite", &suite];
+    args.extend(logs.iter().map(String::as_str));
+    let t = text(&report(&args, b"").stdout);
+    assert!(
+        t.contains("\nignored (counted nowhere):\n  run e (label s/isolate/4) from "),
+        "{t}"
+    );
+    assert!(
+        t.contains("e.jsonl: its repetition is not one of the 3 planned\n"),
+        "{t}"
+    );
+    args.insert(0, "--markdown");
+    let md = text(&report(&args, b"").stdout);
+    assert!(
+        md.contains("### Ignored runs (counted nowhere)\n\n| run | label | source | why |\n"),
+        "{md}"
+    );
+    assert!(md.contains("| e | s/isolate/4 | "), "{md}");
+    args[0] = "--html";
+    args.insert(1, page.to_str().expect("utf8"));
+    report(&args, b"");
+    let html = std::fs::read_to_string(&page).expect("page");
+    assert!(html.contains("<h3>Ignored runs (counted nowhere)</h3><table class=\"ignored\">"));
+    assert!(html.contains("<td>e</td><td>s/isolate/4</td>"));
 }

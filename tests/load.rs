@@ -3,7 +3,9 @@
 mod common;
 
 use common::mariadb::MariaDb;
-use common::perseus::{ops, read_log, rows, run, successes_per_second, text, Setup};
+use common::perseus::{
+    assert_latencies, failures, ops, read_log, rows, run, successes_per_second, text, Setup,
+};
 
 #[test]
 fn live_table_equals_the_logs_count_and_the_database_agrees() {
@@ -168,17 +170,10 @@ fn a_frozen_server_shows_up_as_timeouts_and_the_run_goes_on() {
         "n2 shows zeros and errors: {table:?}"
     );
     let events = read_log(log);
-    let timeouts: Vec<_> = ops(&events, "n2")
-        .filter(|e| e["ok"] == false && e["err"]["kind"] == "timeout")
-        .collect();
+    let timeouts = failures(&events, "n2", "timeout");
     assert!(!timeouts.is_empty(), "the hang is logged as timeouts");
-    for t in &timeouts {
-        let lat = t["lat_us"].as_u64().expect("lat");
-        assert!(
-            (900_000..2_500_000).contains(&lat),
-            "a timeout takes about the timeout: {lat}"
-        );
-    }
+    // About the timeout.
+    assert_latencies(&timeouts, 900_000..2_500_000);
     assert!(
         *successes(&events, "n2").last().expect("n2") > 4_600_000,
         "n2 serves after it thaws"
@@ -423,13 +418,15 @@ fn an_update_that_writes_the_value_already_stored_counts_as_done() {
     // After a timed-out write commits late, the retry writes the same value;
     // the server must report the row as matched, or perseus would log no_row.
     use mysql::prelude::Queryable;
-    use perseus::load::mysql as db;
+    use perseus::load::{database as db, mysql as my};
     let server = MariaDb::start();
     server.sql("INSERT INTO lily.storage (id, value) VALUES ('same', 5)");
     let node = perseus::cluster::NodeSpec {
         name: "n1".into(),
         host: "127.0.0.1".into(),
         port: server.port,
+        protocol: perseus::cluster::Protocol::Mysql,
+        tls: perseus::cluster::Tls::Disable,
     };
     let creds = db::Credentials {
         user: "root".into(),
@@ -441,9 +438,9 @@ fn an_update_that_writes_the_value_already_stored_counts_as_done() {
         read: second,
         write: second,
     };
-    let sql = db::Sql::new("lily", "storage");
+    let sql = db::Sql::mysql("lily", "storage");
     let mut s =
-        db::MysqlConnection::open(&db::opts(&node, &creds, timeouts), &sql).expect("connect");
+        my::MysqlConnection::open(&my::opts(&node, &creds, timeouts), &sql).expect("connect");
     s.conn.exec_drop(&s.update, (5i64, "same")).expect("update");
     assert_eq!(s.conn.affected_rows(), 1);
 }

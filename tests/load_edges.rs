@@ -7,7 +7,7 @@
 mod common;
 
 use common::mariadb::MariaDb;
-use common::perseus::{alive, perseus, read_log, rows, text, Setup};
+use common::perseus::{alive, in_flight, perseus, read_log, rows, text, Setup};
 use common::report::report;
 use serde_json::Value;
 use std::process::{Child, Stdio};
@@ -66,12 +66,7 @@ fn a_server_frozen_at_the_end_neither_moves_the_end_nor_fakes_a_cluster_outage()
         (4_000_000..4_100_000).contains(&stop_us),
         "stop at {stop_us}"
     );
-    let hung: Vec<&Value> = stop["in_flight"]
-        .as_array()
-        .expect("in flight")
-        .iter()
-        .filter(|o| o["node"] == "n2")
-        .collect();
+    let hung = in_flight(stop, "n2");
     assert_eq!(hung.len(), 1, "{stop}");
     let started = hung[0]["started_us"].as_u64().expect("started");
     assert!((2_300_000..2_800_000).contains(&started), "{started}");

@@ -19,7 +19,7 @@ fn root() -> PathBuf {
 fn bash(body: &str, args: &[&str]) -> Output {
     let lib = root().join("bin/lib");
     let script = format!(
-        "set -euo pipefail\nsource '{0}/common.sh'\nsource '{0}/isolation.sh'\nsource '{0}/netfault.sh'\n{body}",
+        "set -euo pipefail\nsource '{0}/common.sh'\nsource '{0}/grammar.sh'\nsource '{0}/isolation.sh'\nsource '{0}/netfault.sh'\n{body}",
         lib.display()
     );
     Command::new("bash")

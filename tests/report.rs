@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::log::{analyze, summary, Log, Scenario};
+use common::log::{analyze, fault_numbers, summary, Log, Scenario};
 use perseus::event::{ErrorKind, OpKind};
 use perseus::report::analysis::summary::OutageReport;
 use perseus::report::options::Options;
@@ -159,22 +159,8 @@ fn fault_settings() -> Options {
 #[test]
 fn settle_downtime_and_partial_downtime_after_each_fault() {
     let s = summary(&fault_log(), fault_settings());
-    let got: Vec<_> = s
-        .faults
-        .iter()
-        .map(|f| {
-            (
-                f.action.as_str(),
-                f.node.as_str(),
-                f.t_us,
-                f.downtime_us,
-                f.partial_downtime_us,
-                f.settle_us,
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        fault_numbers(&s),
         vec![
             // n2 and n3 expected; both up for 2 s from 7.3 s; nobody up in
             // (6.0, 7.1); only n3 up in (5.2, 6.0) and (7.1, 7.3).
@@ -204,6 +190,42 @@ fn settle_downtime_and_partial_downtime_after_each_fault() {
     assert_eq!(
         perseus::report::export::cells::throughput(&s.faults[0]),
         "20.7 % (6.2/s)"
+    );
+}
+
+/// A fault under load took 0.9 s to go in; its first rules
+/// (`effect_us`, 10.05 s) stalled the cluster before the command returned
+/// (10.8 s). Its numbers start at the cut: the whole 5.95 s of downtime,
+/// not the 5.2 s after the stamp; the stamp stays in `stamp_us` and the
+/// note. A moment outside the command's run is held to it.
+#[test]
+fn a_fault_is_measured_from_the_moment_it_took_effect() {
+    let run = |(t, cmd, effect): (u64, u64, u64)| {
+        let mut s = Scenario::default();
+        for node in ["n2", "n3"] {
+            s.successes(node, 100 * MS, 20 * S, 50 * MS, &[(10 * S, 16 * S)]);
+        }
+        s.successes("n1", 100 * MS, 20 * S, 50 * MS, &[(10 * S, 20 * S + 1)])
+            .fault_in_effect((t, cmd, effect), "isolate", "n1");
+        summary(&s.log(&["n1", "n2", "n3"], Some(20 * S)), fault_settings())
+    };
+    let s = run((10_800 * MS, 900 * MS, 10_050 * MS));
+    let f = &s.faults[0];
+    assert_eq!(
+        (f.t_us, f.stamp_us, f.downtime_us, f.settle_us),
+        (10_050 * MS, Some(10_800 * MS), 5_950 * MS, Some(5_950 * MS))
+    );
+    let text = perseus::report::export::text::summary(&s);
+    assert!(
+        text.contains("#   10.050 s isolate n1: downtime 5950.000 ms")
+            && text.contains("in effect from 10.050 s, 750.000 ms before its command returned"),
+        "{text}"
+    );
+    let early = run((10_800 * MS, 500 * MS, 9 * S));
+    assert_eq!(
+        early.faults[0].t_us,
+        10_300 * MS,
+        "held to the command's start"
     );
 }
 

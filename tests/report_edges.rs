@@ -7,8 +7,8 @@
 
 mod common;
 
-use common::log::Log;
-use common::report::{on_file, report};
+use common::log::{hostile_log, Log};
+use common::report::{no_raw_controls, on_file, report};
 use perseus::event::{ErrorKind, OpKind};
 use serde_json::Value;
 
@@ -614,4 +614,35 @@ fn lines_after_the_stop_are_ignored_unread() {
     assert_eq!(json(&out)["runs"][0]["ignored_after_stop"], 1);
     let (table, _) = on_file("after-stop-table", &log.bytes, &["--table"]);
     assert_eq!(table.status.code(), Some(0), "{}", text(&table.stderr));
+}
+
+#[test]
+fn controls_and_bidi_overrides_from_a_log_are_shown_escaped_in_text_and_markdown() {
+    let log = hostile_log();
+    for args in [
+        &["-"][..],
+        &["--markdown", "-"],
+        &["--leaderboard", "-"],
+        &["--leaderboard", "--markdown", "-"],
+    ] {
+        let out = report(args, &log);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        // The table's columns are tabs.
+        no_raw_controls(&text(&out.stdout), &format!("{args:?}"), &['\t']);
+        no_raw_controls(&text(&out.stderr), &format!("{args:?} stderr"), &[]);
+    }
+    let out = text(&report(&["-"], &log).stdout);
+    assert!(
+        out.contains("# run suite/\\u{202e}evil\\u{202c}/\\u{0}label-"),
+        "the label as written, the override shown: {out}"
+    );
+    assert!(
+        out.contains("\tn\\u{202e}3\\u{2066}\n"),
+        "the table's legend: {out}"
+    );
 }

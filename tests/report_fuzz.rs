@@ -3,29 +3,18 @@
 //! generator (flipped bytes, truncation, spliced, dropped and repeated lines,
 //! digits changed). Whatever the input, the report returns a result or a
 //! clean `FILE:LINE` error; it never panics (debug builds also check every
-//! arithmetic overflow) and never hangs.
+//! arithmetic overflow) and never hangs. The runs it reads go on to the
+//! leaderboard, judged against a suite, in each of its formats.
 
 mod common;
 
-use common::log::{Log, Scenario};
+use common::log::{hostile_log, Log, Scenario};
+use common::rng::Rng;
 use perseus::event::{ErrorKind, Event, OpKind};
+use perseus::report::export::leaderboard;
+use perseus::report::leaderboard::Builder;
 use perseus::report::options::Options;
 use perseus::report::read::table_scan::{self as view, Counted};
-
-/// xorshift64*: small, deterministic, good enough to pick mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn seeds() -> Vec<Vec<u8>> {
     let mut s = Scenario::default();
@@ -34,7 +23,8 @@ fn seeds() -> Vec<Vec<u8>> {
         .error(1_500_000, "n1", ErrorKind::Server, Some(1047), "WSREP")
         .error(1_600_000, "n2", ErrorKind::Timeout, None, "timed out")
         .fault(900_000, "isolate", "n1", Some(0))
-        .fault(2_600_000, "rejoin", "n1", None);
+        .fault(2_600_000, "rejoin", "n1", None)
+        .fault(3_000_000, "loss:30", "n2", Some(0));
     let a = s.log(&["n1", "n2"], Some(4_000_000));
     let mut log = Log::new(&["n1"]);
     log.read(1, "n1", "k", None)
@@ -46,7 +36,7 @@ fn seeds() -> Vec<Vec<u8>> {
         .stop(7);
     let mut b = log.bytes.clone();
     b.extend_from_slice(&a);
-    vec![a, b]
+    vec![a, b, hostile_log()]
 }
 
 fn lines(bytes: &[u8]) -> Vec<Vec<u8>> {
@@ -116,8 +106,12 @@ fn mutated_logs_give_a_result_or_a_clean_error() {
     let seeds = seeds();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (mut ok, mut bad) = (0, 0);
+    let suite = perseus::suite::parse("fuzz.json", SUITE).expect("the suite");
     for round in 0..3000 {
-        let input = mutate(&mut rng, &seeds[round % seeds.len()]);
+        let mut board = Builder::default();
+        // The hostile log is long: one round in ten.
+        let seed = if round % 10 == 9 { 2 } else { round % 2 };
+        let input = mutate(&mut rng, &seeds[seed]);
         let settings = Options {
             table_only: round % 5 == 0,
             error_columns: round % 3 == 0,
@@ -133,6 +127,9 @@ fn mutated_logs_give_a_result_or_a_clean_error() {
             round % 2 == 0,
             |f| {
                 tables += f.table().len();
+                if let Some(s) = &f.summary {
+                    board.add(s);
+                }
                 if f.series.is_some() {
                     let page = perseus::report::export::html::run_section(&f, "run-fuzz");
                     assert!(page.ends_with("</section>"));
@@ -150,12 +147,32 @@ fn mutated_logs_give_a_result_or_a_clean_error() {
             }
         }
         assert!(tables < 1 << 24, "table size stays bounded");
+        judge(board, &suite, round);
         fast_path_agrees(&input);
     }
     assert!(
         ok > 100 && bad > 100,
         "both outcomes exercised: {ok} ok, {bad} errors"
     );
+}
+
+/// Labelled as the suite runner labels its runs, or not at all.
+const SUITE: &str = r#"{"name": "s", "defaults": {"duration": 4, "repeat": 2,
+  "limits": {"downtime": "1s", "downtime_in_force": "1s", "longest_stall": "1s"}},
+  "scenarios": [{"name": "isolate", "faults": [{"at": 0.9, "action": "isolate", "target": "n1"},
+    {"at": 2.6, "action": "rejoin", "target": "n1"}, {"at": 3, "action": "loss:30", "target": "n2"}]}]}"#;
+
+/// The leaderboard of a round's runs, with the suite every other round, in
+/// every format.
+fn judge(board: Builder, suite: &perseus::suite::Suite, round: usize) {
+    let board = board.finish(round.is_multiple_of(2).then_some(suite));
+    for text in [
+        leaderboard::text(&board),
+        leaderboard::markdown(&board),
+        leaderboard::json(&board),
+    ] {
+        assert!(text.ends_with('\n'));
+    }
 }
 
 /// The `--table` fast path reads a line only if the full parser reads it as

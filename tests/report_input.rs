@@ -237,9 +237,9 @@ fn a_run_longer_than_seven_days_is_refused_not_allocated() {
     );
 }
 
-/// A kind a later perseus may add is skipped with one warning per kind, and
-/// the lab's server events change no number: every output equals the
-/// output without those lines.
+/// A kind a later perseus may add is skipped with one warning per kind and
+/// changes no output; the lab's server events change no number: only the
+/// report's `servers` part (and the text's server events) is added.
 #[test]
 fn unknown_kinds_and_server_events_are_passed_over_without_changing_a_number() {
     let plain = {
@@ -247,14 +247,13 @@ fn unknown_kinds_and_server_events_are_passed_over_without_changing_a_number() {
         log.stop(1_000_000);
         log
     };
-    let mut mixed = good();
-    mixed.raw(r#"{"ev":"server","t_us":250000,"node":"n1","server":"mariadbd","what":"exited","signal":6,"seen":"wait","clock":"monotonic"}"#);
-    mixed.raw(r#"{"ev":"later","t_us":260000,"x":1}"#);
-    mixed.raw(r#"{"ev":"later","t_us":270000}"#);
-    mixed.stop(1_000_000);
+    let mut later = good();
+    later.raw(r#"{"ev":"later","t_us":260000,"x":1}"#);
+    later.raw(r#"{"ev":"later","t_us":270000}"#);
+    later.stop(1_000_000);
     for format in ["--text", "--json", "--markdown", "--table"] {
         let (want, _) = on_file("known", &plain.bytes, &[format]);
-        let (got, path) = on_file("known", &mixed.bytes, &[format]);
+        let (got, path) = on_file("known", &later.bytes, &[format]);
         assert_eq!(
             got.status.code(),
             Some(0),
@@ -265,7 +264,7 @@ fn unknown_kinds_and_server_events_are_passed_over_without_changing_a_number() {
         let err = text(&got.stderr);
         assert!(
             err.contains(&format!(
-                "{path}:5: warning: event kind \"later\" is unknown"
+                "{path}:4: warning: event kind \"later\" is unknown"
             )),
             "{format}: {err}"
         );
@@ -275,4 +274,18 @@ fn unknown_kinds_and_server_events_are_passed_over_without_changing_a_number() {
             "{err}"
         );
     }
+    let mut server = good();
+    server.raw(r#"{"ev":"server","t_us":250000,"node":"n1","server":"mariadbd","what":"exited","signal":6,"seen":"wait","clock":"monotonic"}"#);
+    server.stop(1_000_000);
+    let json = |bytes: &[u8]| -> serde_json::Value {
+        let (out, _) = on_file("server", bytes, &["--json"]);
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let (mut with, without) = (json(&server.bytes), json(&plain.bytes));
+    let servers = with["runs"][0]
+        .as_object_mut()
+        .and_then(|run| run.remove("servers"))
+        .expect("a servers part");
+    assert_eq!(servers["down"][0]["how"], "signal 6: SIGABRT");
+    assert_eq!(with, without, "no number changed");
 }

@@ -147,3 +147,65 @@ fn table_equals_the_live_table_and_the_killed_node_has_its_outage() {
         "default output starts with the table"
     );
 }
+
+/// A loss of known size, made behind perseus's back on a real server: a
+/// trigger stores the key's write of 200 as 175, so the next read finds it
+/// 25 behind, and the 25 acknowledged writes 176..=200 were discarded. The
+/// report says exactly that, in every format that counts them.
+#[test]
+fn a_loss_of_known_size_on_a_real_server_is_counted_exactly() {
+    use mysql::prelude::Queryable;
+    let server = MariaDb::start();
+    // Through the client library: the mariadb client would split the
+    // trigger's body at its semicolons. The trigger fires once.
+    let url = format!("mysql://root@127.0.0.1:{}/lily", server.port);
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(&url).expect("url")).expect("connect");
+    conn.query_drop("CREATE TABLE lily.lost_once (done INT)")
+        .expect("table");
+    conn.query_drop(
+        "CREATE TRIGGER lily.lose BEFORE UPDATE ON lily.storage FOR EACH ROW BEGIN \
+           IF NEW.value = 200 AND (SELECT COUNT(*) FROM lily.lost_once) = 0 THEN \
+             SET NEW.value = 175; INSERT INTO lily.lost_once VALUES (1); \
+           END IF; \
+         END",
+    )
+    .expect("trigger");
+    let dir = scratch_dir("known-loss");
+    let cluster = cluster_file(&dir, &[&server]);
+    let log = dir.join("events.jsonl");
+    let out = perseus()
+        .args([
+            "--cluster",
+            cluster.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ])
+        .args(["--duration", "2"])
+        .output()
+        .expect("perseus");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&report(&["--json"], &log).stdout).expect("json");
+    let run = &json["runs"][0];
+    assert!(
+        run["iterations"].as_u64().unwrap() > 250,
+        "the key passed 200: {run}"
+    );
+    assert_eq!(run["acked_lost"]["n1"], 25, "{run}");
+    let anomaly = &run["anomalies"][0];
+    assert_eq!(
+        (&anomaly["kind"], &anomaly["value"], &anomaly["acked_lost"]),
+        (&"lost_write".into(), &175.into(), &25.into())
+    );
+    assert_eq!(anomaly["acked_lost_first_exact"], true);
+    assert!(anomaly["acked_lost_first_us"].as_u64() < anomaly["acked_lost_last_us"].as_u64());
+    let text_report = text(&report(&[], &log).stdout);
+    assert!(
+        text_report.contains("acknowledged writes lost: 25 (n1 25)"),
+        "{text_report}"
+    );
+    assert!(
+        text_report.contains("25 acknowledged writes discarded"),
+        "{text_report}"
+    );
+}

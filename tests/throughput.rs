@@ -71,7 +71,7 @@ fn every_format_prints_the_same_share() {
         "{text}"
     );
     assert!(
-        text.contains("5.000 s loss n1: downtime 0.000 ms, partial downtime 0.000 ms, settled after 0.000 ms, throughput 2.0 % (4.0/s)\n"),
+        text.contains("5.000 s loss n1: downtime 0.000 ms, partial downtime 0.000 ms, settled after 0.000 ms, throughput 2.0 % (4.0/s); in force until 10.000 s: downtime in force 0.000 ms, longest stall 0.000 ms (0 stalls)\n"),
         "{text}"
     );
     let md = String::from_utf8(report(&["--markdown", "-"], &log).stdout).expect("utf8");
@@ -99,7 +99,10 @@ fn a_fault_in_the_first_two_seconds_has_a_rate_but_no_share() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("throughput {:.1}/s\n", t.per_s)),
+        text.contains(&format!(
+            "throughput {:.1}/s; in force until 10.000 s:",
+            t.per_s
+        )),
         "{text}"
     );
 }

@@ -68,6 +68,18 @@ cluster_field() {
     esac
 }
 
+# cluster_protocol FILE NODE: the node's db.protocol, "mysql" when the
+# field is absent (cluster files of earlier versions); any other value is an
+# error naming the node and the field.
+cluster_protocol() {
+    local protocol
+    protocol="$(cluster_field "$1" "$2" '.db.protocol // "mysql"')" || exit 1
+    case "$protocol" in
+        mysql | postgres) printf '%s\n' "$protocol" ;;
+        *) die "cluster file $1: node $2: field db.protocol must be \"mysql\" or \"postgres\", not \"$protocol\"" ;;
+    esac
+}
+
 # cluster_hosts FILE: `NODE HOST` a line for every node, in file order (one
 # jq for a whole partition's lookups).
 cluster_hosts() {

@@ -33,6 +33,39 @@ faultlog_mono_us() {
     awk '/^now at [0-9]+ nsecs/ { printf "%d\n", $3 / 1000; exit }' /proc/timer_list 2>/dev/null || true
 }
 
+# faultlog_effect: notes now (CLOCK_MONOTONIC, µs) as a moment the fault
+# took effect (its rules went in, its signal was sent), in the file perseus
+# gives each fault command (PERSEUS_EFFECT_FILE; docs/event-log.md), or the
+# one faultlog_effect_begin made for --log. Nothing without one.
+faultlog_effect() {
+    [[ -n "${PERSEUS_EFFECT_FILE:-}" && -f "$PERSEUS_EFFECT_FILE" ]] || return 0
+    faultlog_mono_us >>"$PERSEUS_EFFECT_FILE" || true
+}
+
+# faultlog_effect_begin: for a fault applied by hand with --log, a file of
+# its own for faultlog_effect (unless perseus gave one), which
+# faultlog_append reads and removes.
+faultlog_effect_begin() {
+    [[ -z "${PERSEUS_EFFECT_FILE:-}" ]] || return 0
+    PERSEUS_EFFECT_FILE="$(mktemp /tmp/perseus-effect.XXXXXX)" || return 0
+    export PERSEUS_EFFECT_FILE
+    FAULTLOG_EFFECT_OURS="$PERSEUS_EFFECT_FILE"
+}
+
+# faultlog_effect_us START: the first moment noted, on the run's clock of
+# START (as faultlog_start prints it), or nothing (no moment, or another
+# boot: a moment on this host's clock means nothing there).
+faultlog_effect_us() {
+    local start="$1" first mono boot
+    [[ -n "${PERSEUS_EFFECT_FILE:-}" && -s "$PERSEUS_EFFECT_FILE" ]] || return 0
+    first="$(sort -n "$PERSEUS_EFFECT_FILE" | grep -m1 -E '^[0-9]+$')" || return 0
+    mono="$(jq -r '.mono_us // empty' <<<"$start")"
+    boot="$(jq -r '.boot_id // empty' <<<"$start")"
+    [[ -n "$mono" && "$boot" == "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)" ]] || return 0
+    ((first >= mono)) && printf '%s\n' "$((first - mono))"
+    return 0
+}
+
 # faultlog_stamp START: "T_US CLOCK" for now, relative to START (as
 # faultlog_start prints it).
 faultlog_stamp() {
@@ -66,14 +99,26 @@ faultlog_stamp() {
 # (`arg`); GROUPS, a partition's groups as `n1,n2|n3`, becomes `groups`
 # ([["n1","n2"],["n3"]]).
 faultlog_append() {
-    local file="$1" start="$2" action="$3" node="$4" note="$5" arg="${6:-}" groups="${7:-}" stamp line
+    local file="$1" start="$2" action="$3" node="$4" note="$5" arg="${6:-}" groups="${7:-}" stamp line effect
     stamp="$(faultlog_stamp "$start")"
+    effect="$(faultlog_effect_us "$start")"
+    if [[ -n "${FAULTLOG_EFFECT_OURS:-}" ]]; then
+        rm -f -- "$FAULTLOG_EFFECT_OURS"
+        FAULTLOG_EFFECT_OURS=""
+    fi
+    # Only a stamp on the run's own clock can be compared with a moment of
+    # this host's, and a moment after the stamp cannot be: left out.
+    if [[ "${stamp#* }" != monotonic ]] || { [[ -n "$effect" ]] && ((effect > ${stamp% *})); }; then
+        effect=""
+    fi
     line="$(jq -nc --argjson t "${stamp% *}" --arg clock "${stamp#* }" --arg a "$action" \
-        --arg n "$node" --arg note "$note" --arg arg "$arg" --arg groups "$groups" \
+        --arg n "$node" --arg note "$note" --arg arg "$arg" --arg groups "$groups" --arg effect "$effect" \
         '{ev: "fault", t_us: $t, action: $a}
          + (if $arg == "" then {} else {arg: $arg} end)
          + {node: $n}
          + (if $groups == "" then {} else {groups: ($groups | split("|") | map(split(",")))} end)
-         + {note: $note, exit: 0, clock: $clock}')"
+         + {note: $note, exit: 0}
+         + (if $effect == "" then {} else {effect_us: ($effect | tonumber)} end)
+         + {clock: $clock}')"
     printf '%s\n' "$line" >>"$file"
 }

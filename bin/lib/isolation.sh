@@ -55,6 +55,7 @@ isolation_checks() {
     LOG_START=""
     if [[ -n "$LOG" ]]; then
         LOG_START="$(faultlog_start "$LOG")"
+        faultlog_effect_begin
     fi
 }
 

@@ -48,7 +48,7 @@ lab_fault() {
     [[ -z "$dry" || "$action" == delay || "$action" == bandwidth ]] || die "--dry-run: only for delay and bandwidth"
     need_root
     lab_need_node "$node"
-    [[ -z "$log" ]] || start="$(faultlog_start "$log")"
+    [[ -z "$log" ]] || { start="$(faultlog_start "$log")" && faultlog_effect_begin; }
     case "$action" in
         isolate)
             ip netns exec "$(lab_ns "$node")" "$PERSEUS_ROOT/bin/isolate.sh" --cluster "$(lab_cluster)" "$node" ;;
@@ -133,6 +133,7 @@ lab_signal_node() {
         [[ -n "$pids" ]] || continue
         # shellcheck disable=SC2086 # PIDs
         kill -s "$sig" $pids 2>/dev/null || true
+        faultlog_effect
         done+=" $comp ($(lab_pid "$node" "$comp" || echo '?'))"
     done
     [[ -n "$done" ]] || die "node $node: no server of it runs (killed?), nothing to $([[ $sig == STOP ]] && echo pause || echo resume)"

@@ -65,6 +65,22 @@ lab_target() {
     esac
 }
 
+# lab_fault_target TARGET: what perseus's --fault gets: a node as given;
+# `leader` itself for an engine with a leader (perseus resolves it when
+# the fault fires, asking `lab.sh leader`); n1 for an engine without one.
+lab_fault_target() {
+    local target="$1" rc=0
+    if [[ "$target" == leader ]]; then
+        lab_engine_call leader >/dev/null 2>&1 || rc=$?
+        case "$rc" in
+            0) printf 'leader\n'; return ;;
+            2) ;; # no leader: lab_target says n1 stands in
+            *) die "target leader: no leader is elected now (see $(basename "$0") leader and status)" ;;
+        esac
+    fi
+    lab_target "$target"
+}
+
 # lab_leader: the `lab.sh leader` command: the leader's node on the first
 # line (an engine may add lines), or why there is none, with its status.
 lab_leader() {

@@ -53,7 +53,11 @@ lab_supervise() {
     local supervisor
     supervisor="$(<"$(lab_supervisor_pidfile "$node" "$comp")")"
     for ((i = 0; i < 200; i++)); do
-        lab_alive "$node" "$comp" && return 0
+        if lab_alive "$node" "$comp"; then
+            # A scheduled `start` takes effect when its server runs.
+            faultlog_effect
+            return 0
+        fi
         kill -0 "$supervisor" 2>/dev/null || break
         sleep 0.05
     done
@@ -139,7 +143,10 @@ lab_kill() {
     for pid in $(lab_supervisor_pid "$node" "$comp") $(lab_pid "$node" "$comp"); do
         mapfile -t -O "${#pids[@]}" pids < <(lab_tree "$pid")
     done
-    ((${#pids[@]} == 0)) || kill -KILL "${pids[@]}" 2>/dev/null || true
+    if ((${#pids[@]} > 0)); then
+        kill -KILL "${pids[@]}" 2>/dev/null || true
+        faultlog_effect
+    fi
     # A server that was in its restart delay has no PID; one started while
     # the supervisor died is caught here.
     if pid="$(lab_pid "$node" "$comp")"; then

@@ -47,13 +47,15 @@ lab_suite_unsupported() {
     fi
 }
 
-# lab_suite_target ROLE REP: a node for a role: itself, `leader` (as
-# lab_target finds it), or `any` (a different node each repetition).
+# lab_suite_target ROLE REP: what perseus's --fault gets for a role: a
+# node as named, `leader` for an engine with a leader (perseus asks which
+# node leads when the fault fires; lab_fault_target), or for `any` a
+# different node each repetition.
 lab_suite_target() {
     local role="$1" rep="$2"
     case "$role" in
         any) printf 'n%d\n' "$(((rep - 1) % LAB_NODES + 1))" ;;
-        *) lab_target "$role" ;;
+        *) lab_fault_target "$role" ;;
     esac
 }
 
@@ -63,6 +65,7 @@ lab_suite_target() {
 lab_suite_fault_args() {
     local schedule="$1" rep="$2" step at rest action role node word lab="$PERSEUS_ROOT/bin/lab.sh"
     local -A nodes=() commands=()
+    local leader=""
     for step in $schedule; do
         at="${step%%:*}"
         rest="${step#*:}"
@@ -70,6 +73,7 @@ lab_suite_fault_args() {
         action="${rest%:*}"
         [[ -n "${nodes[$role]:-}" ]] || nodes[$role]="$(lab_suite_target "$role" "$rep")"
         node="${nodes[$role]}"
+        [[ "$node" != leader ]] || leader=1
         printf -- '--fault\n%s:%s:%s\n' "$at" "$action" "$node"
         word="${action%%:*}"
         if [[ "$word" == start ]]; then
@@ -81,6 +85,7 @@ lab_suite_fault_args() {
     for word in "${!commands[@]}"; do
         printf -- '--fault-cmd\n%s\n' "${commands[$word]}"
     done
+    [[ -z "$leader" ]] || printf -- '--leader-cmd\n%s\n' "$lab leader"
 }
 
 

@@ -6,7 +6,9 @@
 # bin/fault.sh (real hosts) and the lab (bin/lib/lab-faults.sh runs
 # bin/fault.sh inside a node's namespace); engine-independent. Also the
 # partition shapes (as src/partition.rs resolves them) and the netem probe.
-# Needs common.sh, and isolation.sh for ISOLATE_CHAIN and ipt.
+# Needs common.sh, isolation.sh for ISOLATE_CHAIN and ipt, faultlog.sh
+# (faultlog_effect: the moment a fault took effect, for perseus) and
+# grammar.sh (the arguments' grammar).
 #
 # Ownership: every chain below is created, filled and deleted only here
 # (PERSEUS-ISOLATE belongs to bin/isolate.sh; `rejoin` and `heal` remove it
@@ -60,6 +62,9 @@ netfault_ipv4() { [[ "$1" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]]; }
 netfault_resolve() {
     local spec="$1" target="$2" at=-1 i k
     shift 2
+    # Groups come with `/` between them from perseus (no shell reads it),
+    # with `|` as users type them: one form from here on.
+    spec="$(grammar_pipe_groups "$spec")"
     local nodes=("$@") others=()
     local n=${#nodes[@]}
     for ((i = 0; i < n; i++)); do
@@ -195,6 +200,7 @@ netfault_chain_set() {
     done
     [[ "$input" != "*filter"$'\n' ]] || return 0
     iptables-restore -w 10 --noflush <<<"${input}COMMIT" || die "iptables-restore failed on chain $chain"
+    faultlog_effect
 }
 
 # netfault_chain_clear CHAIN: removes its jumps (every one, were one added
@@ -209,6 +215,7 @@ netfault_chain_clear() {
     done
     ipt -F "$chain"
     ipt -X "$chain"
+    faultlog_effect
 }
 
 # netfault_drop_rules DIRECTIONS [MATCH...] -- HOST...: one DROP rule a host
@@ -254,12 +261,11 @@ netfault_rejoin() {
     netfault_chain_clear "$NETFAULT_OUT_CHAIN"
 }
 
-# netfault_loss_check PCT: a percentage in (0, 100], at most two decimals.
+# netfault_loss_check PCT: a percentage in (0, 100], at most two decimals
+# (the grammar's, bin/lib/grammar.sh).
 netfault_loss_check() {
-    if [[ "$1" =~ ^[0-9]{1,3}(\.[0-9]{1,2})?$ ]] && awk -v p="$1" 'BEGIN { exit !(p > 0 && p <= 100) }'; then
-        return 0
-    fi
-    die "loss '$1': a percentage above 0 and at most 100, like 30 or 2.5"
+    local why
+    why="$(grammar_fault_arg loss "$1")" || die "$why"
 }
 
 # netfault_loss PCT HOST...: drops PCT % of the packets to and from each
@@ -285,14 +291,14 @@ netfault_loss_pct() {
 # netfault_rate_check RATE: a tc rate (bit, kbit, mbit, gbit; bps, kbps,
 # mbps, gbps are bytes per second).
 netfault_rate_check() {
-    [[ "$1" =~ ^[0-9]+(\.[0-9]+)?([kmg]?bit|[kmg]?bps)$ && ! "$1" =~ ^0+(\.0+)?[a-z]+$ ]] \
-        || die "bandwidth '$1': a rate like 1mbit, 500kbit or 2mbps (tc's units; bps is bytes per second)"
+    local why
+    why="$(grammar_fault_arg bandwidth "$1")" || die "$why"
 }
 
 # netfault_delay_check MS[/JITTER]: whole milliseconds.
 netfault_delay_check() {
-    [[ "$1" =~ ^[0-9]+(/[0-9]+)?$ && "${1%%/*}" -gt 0 ]] \
-        || die "delay '$1': milliseconds, optionally /jitter in milliseconds, like 100 or 100/20"
+    local why
+    why="$(grammar_fault_arg delay "$1")" || die "$why"
 }
 
 # netfault_netem_args MS[/JITTER]: netem's words.
@@ -416,6 +422,7 @@ netfault_shape() {
         # shellcheck disable=SC2086 # a planned command is a word list
         $line || die "failed: $line"
     done
+    ((${#plan[@]} == 0)) || faultlog_effect
     [[ -z "$rate" ]] || netfault_state_set "$state" bandwidth "$rate"
     [[ -z "$delay" ]] || netfault_state_set "$state" delay "$delay"
 }
@@ -427,6 +434,7 @@ netfault_unshape() {
     for dev in $(netfault_state_all "$state" qdisc); do
         if netfault_ours "$dev"; then
             tc qdisc del dev "$dev" root
+            faultlog_effect
         elif ip link show "$dev" >/dev/null 2>&1; then
             say "device $dev: its root qdisc is no longer ours ($(netfault_root "$dev")): left alone"
         fi

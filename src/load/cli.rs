@@ -1,9 +1,10 @@
 //! perseus's command line: options → a checked [`Config`], or a message that
 //! names the option at fault. Defaults come from [`RunSettings::default`].
 
+use super::database::check_identifier;
 use super::fault_spec::{self, ScheduledFault};
-use super::mysql::check_identifier;
-use crate::cluster::{self, NodeSpec};
+use super::leader;
+use crate::cluster::{self, NodeSpec, Protocol};
 use crate::duration;
 use crate::event::{RunSettings, Seconds};
 use getopts::{Matches, Options};
@@ -18,11 +19,16 @@ pub struct Config {
     pub nodes: Vec<NodeSpec>,
     /// None: `--no-log` (benchmarks only); an empty path: the default name.
     pub log: Option<PathBuf>,
-    pub password: Option<String>,
+    pub passwords: Passwords,
     /// Error columns in the live table.
     pub errors: bool,
     pub faults: Vec<ScheduledFault>,
     pub fault_commands: BTreeMap<String, Vec<String>>,
+    /// `--leader-cmd`, split on white space.
+    pub leader_cmd: Option<Vec<String>>,
+    /// Every node of the cluster file, in its order (a leader command may
+    /// name any of them).
+    pub all_names: Vec<String>,
     /// Everything the start event records.
     pub settings: RunSettings,
 }
@@ -32,6 +38,49 @@ impl Config {
         self.settings
             .duration_s
             .map(|s| Duration::from_secs_f64(s.0))
+    }
+}
+
+/// Where a node's password comes from, never the command line: the first
+/// line of `--password-file`; else, for a PostgreSQL node, PGPASSWORD;
+/// else MYSQL_PWD. MySQL nodes ignore PGPASSWORD (their clients would),
+/// PostgreSQL nodes fall back to MYSQL_PWD so that a wrapper which sets it
+/// (bin/test.sh, the lab) works for either protocol.
+#[derive(Clone, Default)]
+pub struct Passwords {
+    pub file: Option<String>,
+    pub mysql_pwd: Option<String>,
+    pub pgpassword: Option<String>,
+}
+
+impl Passwords {
+    /// The environment's variables (the file comes from the options).
+    pub fn from_env() -> Passwords {
+        Passwords {
+            file: None,
+            mysql_pwd: std::env::var("MYSQL_PWD").ok(),
+            pgpassword: std::env::var("PGPASSWORD").ok(),
+        }
+    }
+
+    pub fn for_protocol(&self, protocol: Protocol) -> Option<String> {
+        let env = match protocol {
+            Protocol::Mysql => None,
+            Protocol::Postgres => self.pgpassword.as_ref(),
+        };
+        self.file
+            .as_ref()
+            .or(env)
+            .or(self.mysql_pwd.as_ref())
+            .cloned()
+    }
+
+    /// Where the password may come from, in order, for a message.
+    pub fn sources(protocol: Protocol) -> &'static str {
+        match protocol {
+            Protocol::Mysql => "--password-file or MYSQL_PWD",
+            Protocol::Postgres => "--password-file, PGPASSWORD or MYSQL_PWD",
+        }
     }
 }
 
@@ -74,7 +123,7 @@ fn options() -> Options {
         "",
         "user",
         &format!(
-            "database user (default {}); password from MYSQL_PWD",
+            "database user (default {}); password from --password-file, PGPASSWORD (PostgreSQL nodes) or MYSQL_PWD",
             d.user
         ),
         "NAME",
@@ -99,9 +148,13 @@ fn options() -> Options {
         "N",
     );
     let timeouts = [
-        ("connect-timeout", "connect timeout", d.connect_timeout_ms),
-        ("read-timeout", "socket read timeout", d.read_timeout_ms),
-        ("write-timeout", "socket write timeout", d.write_timeout_ms),
+        (
+            "connect-timeout",
+            "connect timeout (PostgreSQL: the whole connect)",
+            d.connect_timeout_ms,
+        ),
+        ("read-timeout", "read timeout", d.read_timeout_ms),
+        ("write-timeout", "write timeout", d.write_timeout_ms),
         (
             "reconnect-delay",
             "pause after a failed operation",
@@ -131,6 +184,12 @@ fn options() -> Options {
     );
     o.optopt(
         "",
+        "leader-cmd",
+        "the command that names the leader (its first line of output), run when a fault whose TARGET is `leader` fires",
+        "COMMAND",
+    );
+    o.optopt(
+        "",
         "fault-timeout",
         &format!(
             "kill a fault command after this long (default {})",
@@ -151,9 +210,10 @@ fn options() -> Options {
 
 pub fn usage() -> String {
     let brief = "Usage: perseus [options]\n\n\
-        Loads every node of a MySQL-protocol cluster with one read-then-write loop per\n\
-        connection, prints successful iterations per second and node, and logs every\n\
-        operation and error as JSON lines (docs/event-log.md).\n\
+        Loads every node of a MySQL- or PostgreSQL-protocol cluster (db.protocol in the\n\
+        cluster file) with one read-then-write loop per connection, prints successful\n\
+        iterations per second and node, and logs every operation and error as JSON\n\
+        lines (docs/event-log.md).\n\
         Durations: 20 (seconds), 1.5s, 250ms, 2m.";
     options().usage(brief)
 }
@@ -171,8 +231,9 @@ fn ms_option(m: &Matches, name: &str, default: u64, zero_ok: bool) -> Result<u64
     Ok(ms)
 }
 
-/// `env_password` is MYSQL_PWD, passed in so tests need not touch the environment.
-pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, String> {
+/// `env` holds the environment's passwords, passed in so tests need not
+/// touch the environment.
+pub fn parse(args: &[String], env: Passwords) -> Result<Parsed, String> {
     let m = options()
         .parse(args)
         .map_err(|e| format!("{e} (see perseus --help)"))?;
@@ -204,22 +265,32 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         (true, None) => None,
         (false, path) => Some(path.map(PathBuf::from).unwrap_or_default()),
     };
-    let password = match m.opt_str("password-file") {
+    let file = match m.opt_str("password-file") {
         Some(path) => {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("--password-file {path}: {e}"))?;
             Some(text.lines().next().unwrap_or("").to_string())
         }
-        None => env_password,
+        None => None,
     };
     let settings = settings(&m)?;
+    readable(nodes.len(), settings.conns)?;
     let fault_commands = fault_commands(&m)?;
+    let leader_cmd = leader_cmd(&m)?;
     let faults = faults(&m, &all_nodes, &nodes, &fault_commands, &cluster_path)?;
+    if let Some(f) = faults.iter().find(|f| f.target == leader::ROLE) {
+        if leader_cmd.is_none() {
+            return Err(format!(
+                "--fault '{}': the target leader needs --leader-cmd COMMAND, which names the leader when the fault fires",
+                f.spec()
+            ));
+        }
+    }
     Ok(Parsed::Run(Box::new(Config {
         cluster_path,
         nodes,
         log,
-        password,
+        passwords: Passwords { file, ..env },
         errors: m.opt_present("errors"),
         settings: RunSettings {
             schedule: faults.iter().map(ScheduledFault::spec).collect(),
@@ -227,7 +298,27 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Parsed, St
         },
         faults,
         fault_commands,
+        leader_cmd,
+        all_names: all_nodes.iter().map(|n| n.name.clone()).collect(),
     })))
+}
+
+/// perseus starts no run its report cannot read: the report's bounds
+/// (`report::limits`, the one place they live) on nodes and connections.
+fn readable(nodes: usize, conns: u32) -> Result<(), String> {
+    use crate::report::limits::{MAX_KEYS, MAX_NODES};
+    if nodes > MAX_NODES {
+        return Err(format!(
+            "{nodes} nodes: perseus-report reads runs of up to {MAX_NODES} nodes (use --nodes to measure fewer)"
+        ));
+    }
+    let keys = nodes as u64 * u64::from(conns);
+    if keys > MAX_KEYS {
+        return Err(format!(
+            "{nodes} nodes × {conns} connections = {keys} connections: perseus-report reads runs of up to {MAX_KEYS} in all"
+        ));
+    }
+    Ok(())
 }
 
 /// The recorded settings, from the options over the defaults.
@@ -256,11 +347,8 @@ fn settings(m: &Matches) -> Result<RunSettings, String> {
         }
     };
     let label = m.opt_str("label");
-    if label
-        .as_deref()
-        .is_some_and(|l| l.chars().any(char::is_control))
-    {
-        return Err("--label must be one line of text".into());
+    if let Some(l) = &label {
+        crate::grammar::label(l).map_err(|why| format!("--label: {why}"))?;
     }
     Ok(RunSettings {
         conns,
@@ -276,6 +364,18 @@ fn settings(m: &Matches) -> Result<RunSettings, String> {
         schedule: Vec::new(),
         label,
     })
+}
+
+/// `--leader-cmd COMMAND`, split on white space as `--fault-cmd` is.
+fn leader_cmd(m: &Matches) -> Result<Option<Vec<String>>, String> {
+    let Some(text) = m.opt_str("leader-cmd") else {
+        return Ok(None);
+    };
+    let words: Vec<String> = text.split_whitespace().map(String::from).collect();
+    if words.is_empty() {
+        return Err("--leader-cmd: an empty command".into());
+    }
+    Ok(Some(words))
 }
 
 // No default commands: a fault must act on the node's host (or its
@@ -301,16 +401,20 @@ fn faults(
     let names: Vec<String> = all_nodes.iter().map(|n| n.name.clone()).collect();
     for spec in m.opt_strs("fault") {
         let mut fault = fault_spec::parse_fault(&spec)?;
-        fault
-            .resolve_groups(&names)
-            .map_err(|e| format!("--fault '{spec}': {e}"))?;
-        cluster::select(all_nodes, std::slice::from_ref(&fault.target), &file)
-            .map_err(|e| format!("--fault '{spec}': {e}"))?;
-        if !measured.iter().any(|n| n.name == fault.target) {
-            return Err(format!(
-                "--fault '{spec}': node {} is not among the nodes measured (--nodes); faults must name a measured node",
-                fault.target
-            ));
+        // A `leader` fault's node, and a shape's groups, are known when it
+        // fires; a named node is checked now.
+        if fault.target != leader::ROLE {
+            fault
+                .resolve_groups(&names)
+                .map_err(|e| format!("--fault '{spec}': {e}"))?;
+            cluster::select(all_nodes, std::slice::from_ref(&fault.target), &file)
+                .map_err(|e| format!("--fault '{spec}': {e}"))?;
+            if !measured.iter().any(|n| n.name == fault.target) {
+                return Err(format!(
+                    "--fault '{spec}': node {} is not among the nodes measured (--nodes); faults must name a measured node",
+                    fault.target
+                ));
+            }
         }
         if !commands.contains_key(&fault.action) {
             return Err(format!(
@@ -321,4 +425,43 @@ fn faults(
         faults.push(fault);
     }
     Ok(faults)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_comes_from_the_file_then_the_protocols_variable_then_mysql_pwd() {
+        let all = Passwords {
+            file: Some("file".into()),
+            mysql_pwd: Some("mysql".into()),
+            pgpassword: Some("pg".into()),
+        };
+        assert_eq!(
+            all.for_protocol(Protocol::Postgres).as_deref(),
+            Some("file")
+        );
+        assert_eq!(all.for_protocol(Protocol::Mysql).as_deref(), Some("file"));
+        let env = Passwords { file: None, ..all };
+        assert_eq!(env.for_protocol(Protocol::Postgres).as_deref(), Some("pg"));
+        assert_eq!(env.for_protocol(Protocol::Mysql).as_deref(), Some("mysql"));
+        let mysql_only = Passwords {
+            pgpassword: None,
+            ..env.clone()
+        };
+        assert_eq!(
+            mysql_only.for_protocol(Protocol::Postgres).as_deref(),
+            Some("mysql")
+        );
+        let pg_only = Passwords {
+            mysql_pwd: None,
+            ..env
+        };
+        assert_eq!(
+            pg_only.for_protocol(Protocol::Mysql),
+            None,
+            "MySQL ignores PGPASSWORD"
+        );
+    }
 }

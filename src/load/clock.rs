@@ -11,6 +11,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync {
     /// Microseconds since the run started.
     fn now_us(&self) -> u64;
+
+    /// A CLOCK_MONOTONIC reading (µs) of another process on this host, on
+    /// the run's clock; None before the run's start, or for a clock that is
+    /// not the host's.
+    fn run_us_of_mono(&self, _mono_us: u64) -> Option<u64> {
+        None
+    }
 }
 
 pub struct RunClock {
@@ -35,6 +42,12 @@ impl RunClock {
 impl Clock for RunClock {
     fn now_us(&self) -> u64 {
         monotonic_ns().saturating_sub(self.start_ns) / 1_000
+    }
+
+    fn run_us_of_mono(&self, mono_us: u64) -> Option<u64> {
+        (mono_us * 1_000)
+            .checked_sub(self.start_ns)
+            .map(|ns| ns / 1_000)
     }
 }
 

@@ -4,6 +4,7 @@
 //! partition's shape is resolved into groups here, once (`partition.rs`).
 
 use crate::duration;
+use crate::grammar;
 use crate::partition::{self, Groups};
 use std::time::Duration;
 
@@ -17,6 +18,17 @@ pub struct ScheduledFault {
     pub target: String,
     /// For `partition`: its groups, resolved over the cluster's nodes.
     pub groups: Option<Groups>,
+    /// Set when the target was the role `leader`, resolved when the fault
+    /// fired (`target` is then the node chosen).
+    pub chosen: Option<Chosen>,
+}
+
+/// How a `leader` fault's node was chosen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chosen {
+    /// What the leader command printed on its first line; None when the
+    /// node was the one an earlier `leader` fault hit (an undo).
+    pub said: Option<String>,
 }
 
 impl ScheduledFault {
@@ -29,10 +41,15 @@ impl ScheduledFault {
     }
 
     /// What the command gets before the target: a partition's groups
-    /// (`n1,n2|n3`), else the action's argument.
+    /// (`n1,n2/n3`: `/` between groups, which no shell reads, where users
+    /// type `|`, a pipe to the shell of a command run over ssh), else the
+    /// action's argument.
     pub fn command_arg(&self) -> Option<String> {
         match &self.groups {
-            Some(groups) => Some(partition::format_groups(groups)),
+            Some(groups) => Some(
+                partition::format_groups(groups)
+                    .replace('|', &grammar::GROUP_SEPARATOR.to_string()),
+            ),
             None => self.arg.clone(),
         }
     }
@@ -41,7 +58,8 @@ impl ScheduledFault {
     pub fn resolve_groups(&mut self, nodes: &[String]) -> Result<(), String> {
         if self.action == "partition" {
             let spec = self.arg.as_deref().ok_or("partition needs a shape or groups: partition:halves, partition:bridge, partition:n1,n2|n3")?;
-            self.groups = Some(partition::resolve(spec, &self.target, nodes)?);
+            let spec = spec.replace(grammar::GROUP_SEPARATOR, "|");
+            self.groups = Some(partition::resolve(&spec, &self.target, nodes)?);
         }
         Ok(())
     }
@@ -86,13 +104,9 @@ pub fn parse_fault(spec: &str) -> Result<ScheduledFault, String> {
             "ACTION must be a word such as isolate, rejoin, kill, start",
         ));
     }
-    if arg.is_some_and(|a| a.is_empty() || a.chars().any(|c| c.is_whitespace() || c.is_control())) {
-        return Err(bad(
-            "the action's argument after ':' must be a word without spaces",
-        ));
-    }
-    if target.is_empty() {
-        return Err(bad("TARGET is empty"));
+    grammar::fault_arg(action, arg).map_err(|why| bad(&why))?;
+    if target != crate::load::leader::ROLE {
+        grammar::node_name(target).map_err(|why| bad(&format!("TARGET: {why}")))?;
     }
     Ok(ScheduledFault {
         at,
@@ -100,6 +114,7 @@ pub fn parse_fault(spec: &str) -> Result<ScheduledFault, String> {
         arg: arg.map(String::from),
         target: target.into(),
         groups: None,
+        chosen: None,
     })
 }
 

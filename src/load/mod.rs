@@ -5,20 +5,28 @@
 //!
 //! - `cli.rs` options → `Config`; `preflight.rs` the check before any load
 //! - `log_file.rs`, `appended.rs` the log file and lines others append to it
-//! - `worker.rs` the loop, over `database.rs` (a trait) and `mysql.rs`
+//! - `worker.rs` the loop, over `database.rs` (a trait), `backend.rs` (each
+//!   node's protocol), `mysql.rs` and `postgres/`; `errors.rs` what the
+//!   protocols' failures have in common
 //! - `writer.rs` log, live table and stop event; `watermark.rs` when a
 //!   second is complete; `inflight.rs` what each worker is doing
 //! - `fault_spec.rs`, `scheduler.rs` faults on a schedule
 //! - `stop.rs` who stops the run, why, and when; `clock.rs` the run's clock
 
 pub mod appended;
+pub mod backend;
 pub mod cli;
 pub mod clock;
+pub mod command;
 pub mod database;
+pub mod effect;
+pub mod errors;
 pub mod fault_spec;
 pub mod inflight;
+pub mod leader;
 pub mod log_file;
 pub mod mysql;
+pub mod postgres;
 pub mod preflight;
 pub mod scheduler;
 pub mod stop;
@@ -28,10 +36,10 @@ pub mod writer;
 
 use crate::event::{Event, InFlightFault, NodeInfo, Start};
 use crate::tally::Tally;
+use backend::AnyConnector;
 use clock::{boot_id, unix_us_now, utc_stamp, Clock, RunClock};
 use inflight::WorkerSlot;
 use log_file::LogFile;
-use mysql::{Credentials, MysqlConnector, Sql, Timeouts};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
@@ -47,7 +55,7 @@ const WORKER_GRACE: Duration = Duration::from_millis(200);
 
 /// Runs perseus with these arguments (without the program name); returns the exit code.
 pub fn main(args: &[String]) -> i32 {
-    let config = match cli::parse(args, std::env::var("MYSQL_PWD").ok()) {
+    let config = match cli::parse(args, cli::Passwords::from_env()) {
         Ok(cli::Parsed::Info(text)) => {
             print!("{text}");
             return 0;
@@ -71,20 +79,23 @@ pub fn main(args: &[String]) -> i32 {
 /// schedule, wait for the stop, shut down.
 fn run(cfg: cli::Config) -> Result<(), String> {
     let mut log = open_log(&cfg)?;
-    let sql = Arc::new(Sql::new(&cfg.settings.database, &cfg.settings.table));
-    let connectors = connectors(&cfg, &sql);
-    let opts: Vec<_> = connectors.iter().map(|c| c.opts.clone()).collect();
-    let checked = preflight::check_all(
-        &cfg.nodes,
-        &opts,
-        &sql,
-        &cfg.settings.database,
-        &cfg.settings.table,
-    );
-    if let Err(e) = checked {
-        discard_if_new_and_empty(log);
-        return Err(e);
-    }
+    let checked = backend::connectors(&cfg).and_then(|connectors| {
+        // One connector per node: the first of its conns.
+        let first: Vec<&AnyConnector> = connectors
+            .iter()
+            .step_by(cfg.settings.conns as usize)
+            .collect();
+        let s = &cfg.settings;
+        preflight::check_all(&cfg.nodes, &first, &s.database, &s.table)?;
+        Ok(connectors)
+    });
+    let connectors = match checked {
+        Ok(connectors) => connectors,
+        Err(e) => {
+            discard_if_new_and_empty(log);
+            return Err(e);
+        }
+    };
     let clock = Arc::new(RunClock::start());
     let run_id = format!(
         "{}-{}",
@@ -145,30 +156,6 @@ fn discard_if_new_and_empty(log: Option<LogFile>) {
     if let Some(log) = log.filter(|l| l.created && l.is_empty()) {
         let _ = std::fs::remove_file(log.path());
     }
-}
-
-/// One connector per (node, conn), in worker order; credentials built once.
-fn connectors(cfg: &cli::Config, sql: &Arc<Sql>) -> Vec<MysqlConnector> {
-    let creds = Credentials {
-        user: cfg.settings.user.clone(),
-        password: cfg.password.clone(),
-    };
-    let ms = Duration::from_millis;
-    let timeouts = Timeouts {
-        connect: ms(cfg.settings.connect_timeout_ms),
-        read: ms(cfg.settings.read_timeout_ms),
-        write: ms(cfg.settings.write_timeout_ms),
-    };
-    let mut connectors = Vec::new();
-    for node in &cfg.nodes {
-        for _ in 0..cfg.settings.conns {
-            connectors.push(MysqlConnector {
-                opts: mysql::opts(node, &creds, timeouts),
-                sql: sql.clone(),
-            });
-        }
-    }
-    connectors
 }
 
 fn worker_infos(cfg: &cli::Config, run_id: &str) -> Vec<WorkerInfo> {
@@ -255,7 +242,7 @@ struct Started {
 
 fn start_workers(
     cfg: &cli::Config,
-    connectors: Vec<MysqlConnector>,
+    connectors: Vec<AnyConnector>,
     keys: Vec<String>,
     clock: &Arc<dyn Clock>,
     watermark: &Arc<Watermark>,
@@ -308,6 +295,8 @@ fn start_scheduler(
         clock: clock.clone(),
         tx: tx.clone(),
         stop: stop.clone(),
+        leader_cmd: cfg.leader_cmd.clone(),
+        nodes: cfg.all_names.clone(),
     };
     match thread::Builder::new()
         .name("scheduler".into())

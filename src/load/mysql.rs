@@ -2,48 +2,14 @@
 //! options, the three statements of an iteration, and how the client
 //! library's errors are classified for the log.
 
-use super::database::{Connection, Connector, Update};
+use super::database::{Connection, Connector, Credentials, Sql, Timeouts, Update};
+use super::errors::{describe_io, find_io, io_kind, refusal, server_kind, Trouble};
 use crate::cluster::NodeSpec;
 use crate::event::{ErrCode, ErrorKind, OpError};
 use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder, Statement};
-use std::io;
 use std::sync::Arc;
-use std::time::Duration;
-
-#[derive(Clone)]
-pub struct Credentials {
-    pub user: String,
-    pub password: Option<String>,
-}
-
-#[derive(Clone, Copy)]
-pub struct Timeouts {
-    pub connect: Duration,
-    pub read: Duration,
-    pub write: Duration,
-}
-
-/// The SQL of one iteration, for one database and table.
-#[derive(Clone)]
-pub struct Sql {
-    pub read: String,
-    pub insert: String,
-    pub update: String,
-}
-
-impl Sql {
-    /// `database` and `table` must already be checked as plain identifiers.
-    pub fn new(database: &str, table: &str) -> Sql {
-        let t = format!("`{database}`.`{table}`");
-        Sql {
-            read: format!("SELECT value FROM {t} WHERE id = ?"),
-            insert: format!("INSERT INTO {t} (id, value) VALUES (?, ?)"),
-            update: format!("UPDATE {t} SET value = ? WHERE id = ?"),
-        }
-    }
-}
 
 pub fn opts(node: &NodeSpec, creds: &Credentials, timeouts: Timeouts) -> Opts {
     OptsBuilder::new()
@@ -98,6 +64,24 @@ impl MysqlConnection {
     }
 }
 
+impl MysqlConnector {
+    /// Opens a connection once, for the check before the run.
+    pub fn check(&self) -> Result<(), Trouble> {
+        match MysqlConnection::open(&self.opts, &self.sql) {
+            Ok(_) => Ok(()),
+            Err(mysql::Error::MySqlError(e)) => {
+                let code = ErrCode::Number(e.code);
+                Err(Trouble::Refused {
+                    why: refusal(code),
+                    code: Some(code),
+                    msg: e.message,
+                })
+            }
+            Err(e) => Err(Trouble::Unreachable(classify(&e, true).2)),
+        }
+    }
+}
+
 impl Connector for MysqlConnector {
     type Connection = MysqlConnection;
 
@@ -134,11 +118,6 @@ impl Connection for MysqlConnection {
     }
 }
 
-/// The server refuses writes because it takes none: ER_OPTION_PREVENTS_STATEMENT
-/// (1290, "--read-only option") and ER_READ_ONLY_MODE (1836, a replica in
-/// read-only mode).
-const READ_ONLY_CODES: [u16; 2] = [1290, 1836];
-
 fn op_error(err: &mysql::Error, connecting: bool) -> OpError<'static> {
     let (kind, code, msg) = classify(err, connecting);
     OpError {
@@ -151,26 +130,11 @@ fn op_error(err: &mysql::Error, connecting: bool) -> OpError<'static> {
 /// How a failure is logged: kind, server error code, message.
 pub fn classify(err: &mysql::Error, connecting: bool) -> (ErrorKind, Option<ErrCode>, String) {
     use mysql::{DriverError, Error};
-    let io_kind = |e: &io::Error| {
-        if matches!(
-            e.kind(),
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-        ) {
-            ErrorKind::Timeout
-        } else if connecting {
-            ErrorKind::Connect
-        } else {
-            ErrorKind::Io
-        }
-    };
+    let io_kind = |e| io_kind(e, connecting);
     let kind = match err {
         Error::MySqlError(e) => {
-            let kind = if READ_ONLY_CODES.contains(&e.code) {
-                ErrorKind::ReadOnly
-            } else {
-                ErrorKind::Server
-            };
-            return (kind, Some(ErrCode::Number(e.code)), e.message.clone());
+            let code = ErrCode::Number(e.code);
+            return (server_kind(code), Some(code), e.message.clone());
         }
         Error::IoError(e) => io_kind(e),
         Error::CodecError(codec) => match find_io(codec) {
@@ -198,42 +162,4 @@ pub fn classify(err: &mysql::Error, connecting: bool) -> (ErrorKind, Option<ErrC
         _ => err.to_string(),
     };
     (kind, None, msg)
-}
-
-/// A socket timeout surfaces as EAGAIN ("Resource temporarily unavailable"):
-/// say what it means.
-fn describe_io(kind: ErrorKind, e: &io::Error) -> String {
-    if kind == ErrorKind::Timeout {
-        format!("timed out waiting for the server ({e})")
-    } else {
-        e.to_string()
-    }
-}
-
-/// The I/O error at the root of a codec error, if there is one.
-fn find_io<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e io::Error> {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = cur {
-        if let Some(io) = e.downcast_ref::<io::Error>() {
-            return Some(io);
-        }
-        cur = e.source();
-    }
-    None
-}
-
-/// Database and table names go into SQL text, so only plain identifiers pass.
-pub fn check_identifier(what: &str, name: &str) -> Result<(), String> {
-    let plain = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if plain {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} '{name}' must be a plain identifier (letters, digits, _ or $)"
-        ))
-    }
 }

@@ -6,21 +6,25 @@
 //! the fault is in effect), with its exit status. A command that outlives
 //! `--fault-timeout` is killed with its children; at the stop every command
 //! still running is ended the same way and reported as in flight.
+//!
+//! A fault whose target is `leader` asks `--leader-cmd` which node leads
+//! when it fires (`leader.rs`), then runs on that node; its undo (`rejoin`,
+//! `heal`, `start`, `resume`) goes to the node the latest `leader` fault
+//! hit, not to whoever leads by then.
 
 use super::clock::Clock;
-use super::fault_spec::ScheduledFault;
+use super::command;
+use super::effect::{self, CommandFile};
+use super::fault_spec::{Chosen, ScheduledFault};
+use super::leader::{self, Answer, Query};
 use super::stop::{Completion, StopSignal};
 use super::writer::Msg;
 use crate::event::{Fault, InFlightFault};
 use std::collections::{BTreeMap, VecDeque};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// How long a command ended at the stop gets to exit after SIGTERM.
-const TERM_GRACE: Duration = Duration::from_millis(300);
 
 pub struct Scheduler {
     pub faults: Vec<ScheduledFault>,
@@ -29,6 +33,11 @@ pub struct Scheduler {
     pub clock: Arc<dyn Clock>,
     pub tx: Sender<Msg>,
     pub stop: Arc<StopSignal>,
+    /// `--leader-cmd`, for faults whose target is `leader`.
+    pub leader_cmd: Option<Vec<String>>,
+    /// The cluster's nodes, in file order: what a leader command may name,
+    /// and what a partition's shape is resolved over.
+    pub nodes: Vec<String>,
 }
 
 /// What became of a command at one look.
@@ -46,6 +55,26 @@ struct Running {
     line: String,
     started: Instant,
     started_us: u64,
+    /// Where the command reports when its fault took effect.
+    effect: Option<CommandFile>,
+}
+
+/// A `leader` fault whose leader command runs.
+struct Asking {
+    fault: ScheduledFault,
+    query: Query,
+    started: Instant,
+    started_us: u64,
+}
+
+/// Everything the schedule has going at one moment.
+#[derive(Default)]
+struct Going {
+    running: Vec<Running>,
+    asking: Vec<Asking>,
+    /// The node the latest `leader` fault hit.
+    last_leader: Option<String>,
+    in_flight: Vec<InFlightFault>,
 }
 
 impl Scheduler {
@@ -54,8 +83,7 @@ impl Scheduler {
     pub fn run(mut self) -> Vec<InFlightFault> {
         self.faults.sort_by_key(|f| f.at);
         let mut due: VecDeque<ScheduledFault> = std::mem::take(&mut self.faults).into();
-        let mut running: Vec<Running> = Vec::new();
-        let mut in_flight = Vec::new();
+        let mut g = Going::default();
         loop {
             if self.stop.is_stopped() {
                 for f in &due {
@@ -64,32 +92,119 @@ impl Scheduler {
                         f.spec()
                     );
                 }
-                in_flight.extend(running.into_iter().map(|r| self.end(r)));
-                return in_flight;
+                return self.end_all(g);
             }
             let now = self.clock.now_us();
             while due.front().is_some_and(|f| f.at.as_micros() as u64 <= now) {
                 if let Some(fault) = due.pop_front() {
-                    running.extend(self.launch(fault));
+                    self.fire(fault, &mut g);
                 }
             }
-            let mut still = Vec::new();
-            for r in running {
-                match self.reap(r) {
-                    Reaped::Running(r) => still.push(r),
-                    Reaped::Logged => {}
-                    Reaped::AfterStop(f) => in_flight.push(f),
-                }
-            }
-            running = still;
-            if due.is_empty() && running.is_empty() {
-                return in_flight;
+            self.answers(&mut g);
+            self.reap_all(&mut g);
+            if due.is_empty() && g.running.is_empty() && g.asking.is_empty() {
+                return g.in_flight;
             }
             let next_us = due.front().map_or(u64::MAX, |f| f.at.as_micros() as u64);
-            let nap_us = if running.is_empty() { 20_000 } else { 2_000 };
+            let idle = g.running.is_empty() && g.asking.is_empty();
+            let nap_us = if idle { 20_000 } else { 2_000 };
             let wait = next_us.saturating_sub(self.clock.now_us()).min(nap_us);
             std::thread::sleep(Duration::from_micros(wait.max(100)));
         }
+    }
+
+    /// A fault at its time: its command starts, or, for `leader`, the
+    /// leader command (an undo goes where the latest `leader` fault went).
+    fn fire(&self, fault: ScheduledFault, g: &mut Going) {
+        if fault.target != leader::ROLE {
+            g.running.extend(self.launch(fault));
+            return;
+        }
+        if let (true, Some(node)) = (leader::is_undo(&fault.action), &g.last_leader) {
+            let node = node.clone();
+            self.launch_on(fault, node, None, g);
+            return;
+        }
+        let started = (Instant::now(), self.clock.now_us());
+        let Some(words) = &self.leader_cmd else {
+            let why = "no --leader-cmd to ask which node leads".to_string();
+            self.leader_failed(&fault, (why, None), started.0);
+            return;
+        };
+        match Query::start(words) {
+            Ok(query) => g.asking.push(Asking {
+                fault,
+                query,
+                started: started.0,
+                started_us: started.1,
+            }),
+            Err(Answer::Failed(why, said)) => self.leader_failed(&fault, (why, said), started.0),
+            Err(Answer::Node(..)) => {}
+        }
+    }
+
+    /// The leader commands that have answered: their faults start on the
+    /// node named, or fail.
+    fn answers(&self, g: &mut Going) {
+        let asking = std::mem::take(&mut g.asking);
+        for mut a in asking {
+            match a.query.poll(self.command_timeout, &self.nodes) {
+                None => g.asking.push(a),
+                Some(Answer::Node(node, said)) => {
+                    g.last_leader = Some(node.clone());
+                    self.launch_on(a.fault, node, Some(said), g);
+                }
+                Some(Answer::Failed(why, said)) => {
+                    self.leader_failed(&a.fault, (why, said), a.started)
+                }
+            }
+        }
+    }
+
+    /// A `leader` fault on `node`, chosen now (`said`: what the leader
+    /// command printed) or by an earlier fault (None).
+    fn launch_on(
+        &self,
+        mut fault: ScheduledFault,
+        node: String,
+        said: Option<String>,
+        g: &mut Going,
+    ) {
+        fault.target = node;
+        fault.chosen = Some(Chosen { said });
+        if let Err(why) = fault.resolve_groups(&self.nodes) {
+            let started = Instant::now();
+            self.not_started(&fault, fault.spec(), why, started);
+            return;
+        }
+        g.running.extend(self.launch(fault));
+    }
+
+    fn reap_all(&self, g: &mut Going) {
+        let running = std::mem::take(&mut g.running);
+        for r in running {
+            match self.reap(r) {
+                Reaped::Running(r) => g.running.push(r),
+                Reaped::Logged => {}
+                Reaped::AfterStop(f) => g.in_flight.push(f),
+            }
+        }
+    }
+
+    /// At the stop: every command and leader command still running ended.
+    fn end_all(&self, mut g: Going) -> Vec<InFlightFault> {
+        let running = std::mem::take(&mut g.running);
+        g.in_flight.extend(running.into_iter().map(|r| self.end(r)));
+        for a in std::mem::take(&mut g.asking) {
+            g.in_flight.push(InFlightFault {
+                action: a.fault.action_spec(),
+                node: a.fault.target.clone(),
+                started_us: a.started_us,
+                note: format!("{} (asking which node leads)", a.query.line),
+            });
+            a.query.end();
+        }
+        g.in_flight
     }
 
     /// Starts the fault's command; a command that cannot start is logged at once.
@@ -109,15 +224,19 @@ impl Scheduler {
         );
         let started = Instant::now();
         let started_us = self.clock.now_us();
-        let Some(program) = words.first() else {
-            let why = Some("no command configured".into());
-            self.logged(&fault, line, (-1, why), started, self.clock.now_us());
+        let Some(mut cmd) = words
+            .first()
+            .and_then(|p| command::command(std::slice::from_ref(p)))
+        else {
+            self.not_started(&fault, line, "no command configured".into(), started);
             return None;
         };
-        let spawned = Command::new(program)
+        let effect = CommandFile::new();
+        if let Some(file) = &effect {
+            cmd.env(effect::VARIABLE, file.path());
+        }
+        let spawned = cmd
             .args(&args)
-            // Its own process group, so that it and its children can be ended together.
-            .process_group(0)
             .stdin(Stdio::null())
             // Our stdout is the table.
             .stdout(Stdio::from(std::io::stderr()))
@@ -129,13 +248,32 @@ impl Scheduler {
                 line,
                 started,
                 started_us,
+                effect,
             }),
             Err(e) => {
-                let why = Some(format!("cannot start: {e}"));
-                self.logged(&fault, line, (-1, why), started, self.clock.now_us());
+                self.not_started(&fault, line, format!("cannot start: {e}"), started);
                 None
             }
         }
+    }
+
+    /// A command that could not start: a failed fault, logged at once.
+    fn not_started(&self, fault: &ScheduledFault, line: String, why: String, started: Instant) {
+        let now = (self.clock.now_us(), None);
+        self.logged(fault, line, (-1, Some(why)), started, now);
+    }
+
+    /// A `leader` fault whose leader command gave no node: a failed fault
+    /// on no node, with what the command said.
+    fn leader_failed(
+        &self,
+        fault: &ScheduledFault,
+        (why, said): (String, Option<String>),
+        started: Instant,
+    ) {
+        let mut f = fault.clone();
+        f.chosen = Some(Chosen { said });
+        self.logged(&f, why, (-1, None), started, (self.clock.now_us(), None));
     }
 
     /// Logs a finished command; keeps one still running (killing it once
@@ -148,7 +286,7 @@ impl Scheduler {
                 None => (-1, Some(format!("ended by a signal: {status}"))),
             },
             Ok(None) => {
-                kill_group(&mut r.child, libc::SIGKILL);
+                command::kill_group(&mut r.child, libc::SIGKILL);
                 let secs = self.command_timeout.as_secs_f64();
                 (-1, Some(format!("timed out after {secs} s and was killed")))
             }
@@ -165,19 +303,29 @@ impl Scheduler {
                 note: format!("{} (finished after the stop)", r.line),
             });
         }
-        self.logged(&r.fault, r.line, (exit, why), r.started, t_us);
+        let effect_us = self.effect_us(&r, t_us);
+        self.logged(&r.fault, r.line, (exit, why), r.started, (t_us, effect_us));
         Reaped::Logged
     }
 
+    /// The first moment the command said its fault took effect, on the
+    /// run's clock, held within the command's run.
+    fn effect_us(&self, r: &Running, t_us: u64) -> Option<u64> {
+        let mono = r.effect.as_ref()?.first_mono_us()?;
+        let at = self.clock.run_us_of_mono(mono)?;
+        Some(at.clamp(r.started_us, t_us))
+    }
+
     /// Sends the fault event of a command that ended with `exit` (and why,
-    /// when it did not simply exit).
+    /// when it did not simply exit), stamped `t_us`, in effect from
+    /// `effect_us` if the command said so.
     fn logged(
         &self,
         f: &ScheduledFault,
         line: String,
         (exit, why): (i32, Option<String>),
         started: Instant,
-        t_us: u64,
+        (t_us, effect_us): (u64, Option<u64>),
     ) {
         let event = Fault {
             t_us,
@@ -191,9 +339,13 @@ impl Scheduler {
             },
             exit: Some(exit),
             cmd_us: Some(started.elapsed().as_micros() as u64),
-            effect_us: None,
-            role: None,
-            leader_said: None,
+            effect_us,
+            role: f.chosen.as_ref().map(|_| leader::ROLE.into()),
+            leader_said: f
+                .chosen
+                .as_ref()
+                .and_then(|c| c.said.clone())
+                .map(Into::into),
             clock: None,
         };
         let _ = self.tx.send(Msg::Fault(event));
@@ -202,33 +354,13 @@ impl Scheduler {
     /// Ends a command still running at the stop: SIGTERM to its group, then
     /// SIGKILL to what is left after a short grace.
     fn end(&self, mut r: Running) -> InFlightFault {
-        kill_group(&mut r.child, libc::SIGTERM);
-        let deadline = Instant::now() + TERM_GRACE;
-        while Instant::now() < deadline && matches!(r.child.try_wait(), Ok(None)) {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        kill_group(&mut r.child, libc::SIGKILL);
+        command::end(&mut r.child);
         InFlightFault {
             action: r.fault.action_spec(),
             node: r.fault.target,
             started_us: r.started_us,
             note: r.line,
         }
-    }
-}
-
-/// Sends `signal` to the command's process group (it leads it), and reaps
-/// it when that is SIGKILL.
-fn kill_group(child: &mut Child, signal: i32) {
-    if let Ok(pid) = i32::try_from(child.id()) {
-        // SAFETY: kill(2) on a process group we created; no memory involved.
-        unsafe {
-            libc::kill(-pid, signal);
-        }
-    }
-    if signal == libc::SIGKILL {
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }
 
@@ -264,8 +396,97 @@ mod tests {
             stop: Arc::new(StopSignal::new(clock.clone())),
             clock,
             tx,
+            leader_cmd: None,
+            nodes: vec!["n1".into(), "n2".into(), "n3".into()],
         };
         (s, rx)
+    }
+
+    /// A leader command that names, on each call, the next line of
+    /// `answers` (a file in `dir`): n2 first, then n3, then garbage.
+    fn scripted_leader(dir: &std::path::Path, answers: &str) -> Vec<String> {
+        std::fs::create_dir_all(dir).expect("dir");
+        let list = dir.join("answers");
+        std::fs::write(&list, answers).expect("answers");
+        let script = dir.join("leader.sh");
+        std::fs::write(
+            &script,
+            format!("head -n 1 '{0}'; sed -i 1d '{0}'\n", list.display()),
+        )
+        .expect("script");
+        vec!["sh".into(), script.display().to_string()]
+    }
+
+    /// The leader is asked when the fault fires: the fault hits the node
+    /// named then, and its undo the same node, though another leads by
+    /// then; a command that names no node of the cluster is the fault's
+    /// failure, and the run goes on.
+    #[test]
+    fn a_leader_fault_hits_the_node_named_when_it_fires_and_its_undo_follows_it() {
+        let dir = std::env::temp_dir().join(format!("perseus-sched-{}-leader", std::process::id()));
+        let (mut s, rx) = scheduler(
+            &[
+                "100ms:isolate:leader",
+                "300ms:rejoin:leader",
+                "500ms:kill:leader",
+                "700ms:pause:leader",
+            ],
+            &[
+                ("isolate", "echo"),
+                ("rejoin", "echo"),
+                ("kill", "echo"),
+                ("pause", "echo"),
+            ],
+        );
+        s.leader_cmd = Some(scripted_leader(&dir, "n2\nn3\nn9\n"));
+        s.run();
+        let done = faults(&rx);
+        let seen: Vec<_> = done
+            .iter()
+            .map(|f| {
+                (
+                    f.action.to_string(),
+                    f.node.to_string(),
+                    f.exit,
+                    f.role.as_deref().map(String::from),
+                    f.leader_said.as_deref().map(String::from),
+                )
+            })
+            .collect();
+        let leader = || Some("leader".to_string());
+        assert_eq!(
+            seen,
+            [
+                (
+                    "isolate".into(),
+                    "n2".into(),
+                    Some(0),
+                    leader(),
+                    Some("n2".into())
+                ),
+                ("rejoin".into(), "n2".into(), Some(0), leader(), None),
+                (
+                    "kill".into(),
+                    "n3".into(),
+                    Some(0),
+                    leader(),
+                    Some("n3".into())
+                ),
+                (
+                    "pause".into(),
+                    "leader".into(),
+                    Some(-1),
+                    leader(),
+                    Some("n9".into())
+                ),
+            ]
+        );
+        assert_eq!(done[1].note, "echo n2", "the undo went to n2, not n3");
+        assert!(
+            done[3].note.contains("'n9', which is no node"),
+            "{}",
+            done[3].note
+        );
     }
 
     /// `sh FILE`: a command that sleeps 30 s whatever its arguments.
@@ -284,6 +505,43 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// A command that reports when its fault took effect (python3 reads
+    /// CLOCK_MONOTONIC as the lab's scripts do), then works on for 300 ms:
+    /// the event keeps that moment, on the run's clock, before its stamp.
+    #[test]
+    fn a_fault_is_in_effect_from_the_moment_its_command_reports() {
+        let dir = std::env::temp_dir().join(format!("perseus-sched-{}-effect", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let script = dir.join("effect.sh");
+        std::fs::write(
+            &script,
+            "python3 -c 'import time; print(time.monotonic_ns() // 1000)' >>\"$PERSEUS_EFFECT_FILE\"\nsleep 0.3\n",
+        )
+        .expect("script");
+        let cmd = format!("sh {}", script.display());
+        let (s, rx) = scheduler(
+            &["100ms:isolate:n1", "100ms:rejoin:n2"],
+            &[("isolate", &cmd), ("rejoin", "true")],
+        );
+        s.run();
+        let done = faults(&rx);
+        let isolate = done
+            .iter()
+            .find(|f| f.action == "isolate")
+            .expect("isolate logged");
+        let effect = isolate.effect_us.expect("an effect moment");
+        let began = isolate.t_us - isolate.cmd_us.expect("cmd_us");
+        assert!(
+            effect >= began && effect + 250_000 <= isolate.t_us,
+            "{isolate:?}"
+        );
+        let rejoin = done
+            .iter()
+            .find(|f| f.action == "rejoin")
+            .expect("rejoin logged");
+        assert_eq!(rejoin.effect_us, None, "a command that reports nothing");
     }
 
     #[test]

@@ -15,6 +15,19 @@ pub const MAX_JUMP_US: u64 = 24 * 3600 * 1_000_000;
 pub const MAX_SPAN_US: u64 = 7 * 24 * 3600 * 1_000_000;
 /// Outages of one run (all nodes).
 pub const MAX_OUTAGES: usize = 1_000_000;
+/// Server events kept per run (the lab's supervisors write a handful; a
+/// server that crash-loops for days could write more).
+pub const MAX_SERVER_EVENTS: usize = 10_000;
+/// Moments of acknowledged writes kept, over all of a run's keys, for when
+/// a loss's writes were acknowledged (16 bytes each: 32 MB).
+pub const ACKED_KEPT: usize = 2_000_000;
+
+/// Per key: the budget shared out, at least 256 and at most 262,144 (over
+/// a minute of one key's writes at this project's rates).
+pub fn acked_kept_per_key(keys: usize) -> usize {
+    (ACKED_KEPT / keys.max(1)).clamp(256, 262_144)
+}
+
 /// Characters of an error message kept as a group's sample.
 pub const SAMPLE_CHARS: usize = 300;
 /// Memory for the latency windows of the faults being measured at once

@@ -9,9 +9,10 @@
 //! 2. `analysis/`: one run's events → its `Finished`: the per-second table
 //!    (`crate::tally`), a `RunSummary` (outages, faults, consistency,
 //!    latency) and, for `--html`, the run over time.
-//! 3. `leaderboard.rs`: finished runs grouped by scenario, for
-//!    `--leaderboard`. One file, so not a folder of one; its renderings sit
-//!    with the other formats, in `export/leaderboard.rs`.
+//! 3. `leaderboard/`: finished runs → which of them count (each once, and
+//!    with a suite only the repetitions it planned, done as planned), grouped
+//!    by scenario and judged, for `--leaderboard`; its renderings sit with
+//!    the other formats, in `export/leaderboard.rs`.
 //! 4. `export/`: each finished run (and the leaderboard) → text, Markdown,
 //!    JSON, the table, the HTML page.
 //!

@@ -102,6 +102,30 @@ pub fn load(page: &Path) -> Loaded {
     }
 }
 
+/// The page's DOM after `script` ran in it, in a 1280 × 2000 window: a
+/// copy of the page without its Content-Security-Policy (which forbids any
+/// script), the script at the end of its body. For measuring what chromium
+/// laid out (`getBBox`), which the DOM alone does not say.
+pub fn run_script(page: &Path, script: &str) -> String {
+    let html = std::fs::read_to_string(page).expect("the page");
+    let csp = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .expect("a CSP");
+    let end = csp + html[csp..].find('>').expect("the meta's end") + 1;
+    let body = html.rfind("</body>").expect("</body>");
+    let copy = format!(
+        "{}{}<script>{script}</script>{}",
+        &html[..csp],
+        &html[end..body],
+        &html[body..]
+    );
+    let measured = page.with_extension("measured.html");
+    std::fs::write(&measured, copy).expect("write the copy");
+    let out = run(&measured, &["--window-size=1280,2000", "--dump-dom"]);
+    let _ = std::fs::remove_file(&measured);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// A screenshot of the page in a 1280 × 2000 window.
 pub fn screenshot(page: &Path) -> PathBuf {
     let png = page.with_extension("png");

@@ -188,6 +188,27 @@ pub fn summary(bytes: &[u8], settings: Options) -> RunSummary {
     runs.remove(0).summary.expect("a summary")
 }
 
+/// A fault's action, node, F and three numbers: downtime, partial
+/// downtime, settle.
+pub type FaultNumbers<'a> = (&'a str, &'a str, u64, u64, u64, Option<u64>);
+
+/// Each fault's [`FaultNumbers`].
+pub fn fault_numbers(s: &RunSummary) -> Vec<FaultNumbers<'_>> {
+    s.faults
+        .iter()
+        .map(|f| {
+            (
+                f.action.as_str(),
+                f.node.as_str(),
+                f.t_us,
+                f.downtime_us,
+                f.partial_downtime_us,
+                f.settle_us,
+            )
+        })
+        .collect()
+}
+
 /// Events collected in any order and written in a jittered channel order:
 /// time order by 300 ms blocks, and within a block node by node (so the log
 /// is up to 300 ms out of time order, like perseus's).
@@ -255,6 +276,35 @@ impl Scenario {
         self
     }
 
+    /// A partition of these groups, named on `node`, whose command succeeded.
+    pub fn partition(&mut self, t_us: u64, node: &str, groups: &[&[&str]]) -> &mut Self {
+        self.fault(t_us, "partition", node, Some(0));
+        if let Some(Event::Fault(f)) = self.events.last_mut() {
+            f.groups = Some(
+                groups
+                    .iter()
+                    .map(|g| g.iter().map(|n| n.to_string()).collect())
+                    .collect(),
+            );
+        }
+        self
+    }
+
+    /// A fault whose command ran `cmd_us` until its stamp `t_us` and said it
+    /// took effect at `effect_us`.
+    pub fn fault_in_effect(
+        &mut self,
+        (t_us, cmd_us, effect_us): (u64, u64, u64),
+        action: &str,
+        node: &str,
+    ) -> &mut Self {
+        self.fault(t_us, action, node, Some(0));
+        if let Some(Event::Fault(f)) = self.events.last_mut() {
+            (f.cmd_us, f.effect_us) = (Some(cmd_us), Some(effect_us));
+        }
+        self
+    }
+
     /// The log: start, the events in jittered order, and a stop at `stop_us`.
     pub fn log(&mut self, nodes: &[&str], stop_us: Option<u64>) -> Vec<u8> {
         let node = |e: &Event<'_>| match e {
@@ -273,4 +323,59 @@ impl Scenario {
         }
         log.bytes.clone()
     }
+}
+
+/// A log written to mislead a reader of its outputs: a run id and label with
+/// control characters, a right-to-left override (which would show the text
+/// after it backwards) and other bidirectional controls, a label of 400
+/// characters, a node name of 80, faults close together with long action
+/// names (and controls in them), one at the run's very end, error messages
+/// with the same characters.
+pub fn hostile_log() -> Vec<u8> {
+    let long_node = format!("galera-{}-east.example.org", "node".repeat(15));
+    let sly_node = "n\u{202e}3\u{2066}";
+    let nodes = ["n1", long_node.as_str(), sly_node];
+    let mut s = Scenario::default();
+    for node in nodes {
+        s.successes(
+            node,
+            100_000,
+            12_000_000,
+            100_000,
+            &[(4_000_000, 5_200_000)],
+        );
+    }
+    for k in 0..30u64 {
+        let action = format!("isolate-out-of-band-number-{k}\u{0}\u{202e}desrever");
+        s.fault(
+            4_000_000 + k * 60_000,
+            &action,
+            nodes[k as usize % 3],
+            Some(0),
+        );
+    }
+    s.fault(
+        11_990_000,
+        "partition-of-the-long-name-near-the-end",
+        &long_node,
+        Some(0),
+    )
+    .fault(6_000_000, "loss:30\u{202e}06:ssol", "n1", Some(0))
+    .error(
+        4_500_000,
+        "n1",
+        ErrorKind::Server,
+        Some(1047),
+        "bad\u{0}msg\u{202e}txet\u{1b}[31m\u{2028}line",
+    );
+    let log = String::from_utf8(s.log(&nodes, Some(12_000_000))).expect("utf8");
+    let label = format!("suite/\u{202e}evil\u{202c}/\u{0}{}", "label-".repeat(66));
+    let json = |v: &str| serde_json::to_string(v).expect("json");
+    log.replacen("\"label\":null", &format!("\"label\":{}", json(&label)), 1)
+        .replacen(
+            "\"run\":\"r1\"",
+            &format!("\"run\":{}", json("r\u{202e}1\u{0}")),
+            1,
+        )
+        .into_bytes()
 }

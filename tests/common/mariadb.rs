@@ -197,16 +197,20 @@ impl Drop for MariaDb {
 
 /// A cluster file naming these servers n1, n2, ... on 127.0.0.1.
 pub fn cluster_file(dir: &Path, servers: &[&MariaDb]) -> PathBuf {
-    let entries: Vec<String> = servers
+    let dbs: Vec<String> = servers
+        .iter()
+        .map(|s| format!("{{\"port\": {}}}", s.port))
+        .collect();
+    write_cluster(dir, &dbs)
+}
+
+/// A cluster file with one node per `db` object (JSON), named n1, n2, ...
+/// on 127.0.0.1.
+pub fn write_cluster(dir: &Path, dbs: &[String]) -> PathBuf {
+    let entries: Vec<String> = dbs
         .iter()
         .enumerate()
-        .map(|(i, s)| {
-            format!(
-                "\"n{}\": {{\"host\": \"127.0.0.1\", \"db\": {{\"port\": {}}}}}",
-                i + 1,
-                s.port
-            )
-        })
+        .map(|(i, db)| format!("\"n{}\": {{\"host\": \"127.0.0.1\", \"db\": {db}}}", i + 1))
         .collect();
     let path = dir.join("cluster.json");
     std::fs::write(&path, format!("{{{}}}\n", entries.join(", "))).expect("write cluster file");

@@ -5,4 +5,6 @@ pub mod browser;
 pub mod log;
 pub mod mariadb;
 pub mod perseus;
+pub mod postgres;
 pub mod report;
+pub mod rng;

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 pub fn perseus() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_perseus"));
-    cmd.env_remove("MYSQL_PWD").stdin(Stdio::null());
+    cmd.env_remove("MYSQL_PWD")
+        .env_remove("PGPASSWORD")
+        .stdin(Stdio::null());
     cmd
 }
 
@@ -105,6 +107,35 @@ pub fn ops<'a>(
         .filter(move |e| e["ev"] == "op" && e["node"] == node)
 }
 
+/// What the stop event lists as in flight on `node`.
+pub fn in_flight<'a>(stop: &'a serde_json::Value, node: &str) -> Vec<&'a serde_json::Value> {
+    stop["in_flight"]
+        .as_array()
+        .expect("in flight")
+        .iter()
+        .filter(|o| o["node"] == node)
+        .collect()
+}
+
+/// A node's failed operations of one error kind.
+pub fn failures<'a>(
+    log: &'a [serde_json::Value],
+    node: &'a str,
+    kind: &str,
+) -> Vec<&'a serde_json::Value> {
+    ops(log, node)
+        .filter(|e| e["ok"] == false && e["err"]["kind"] == kind)
+        .collect()
+}
+
+/// Every operation took a time within `range` (µs).
+pub fn assert_latencies(events: &[&serde_json::Value], range: std::ops::Range<u64>) {
+    for e in events {
+        let lat = e["lat_us"].as_u64().expect("lat_us");
+        assert!(range.contains(&lat), "{lat} µs is outside {range:?}: {e}");
+    }
+}
+
 /// A scratch directory holding a cluster file for some servers, and a log path.
 pub struct Setup {
     pub dir: PathBuf,
@@ -114,8 +145,13 @@ pub struct Setup {
 
 impl Setup {
     pub fn new(name: &str, servers: &[&MariaDb]) -> Setup {
+        Setup::with_cluster(name, |dir| cluster_file(dir, servers))
+    }
+
+    /// The same with a cluster file that `write` puts in the directory.
+    pub fn with_cluster(name: &str, write: impl FnOnce(&Path) -> PathBuf) -> Setup {
         let dir = scratch_dir(name);
-        let cluster = cluster_file(&dir, servers);
+        let cluster = write(&dir);
         let log = dir.join("events.jsonl");
         Setup { dir, cluster, log }
     }

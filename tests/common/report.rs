@@ -30,3 +30,24 @@ pub fn on_file(name: &str, bytes: &[u8], extra: &[&str]) -> (Output, String) {
     args.push(&path);
     (report(&args, b""), path)
 }
+
+/// Fails unless `text` holds no control character (but the newline and
+/// those `allowed`), no bidirectional control and no line separator: what
+/// the report's outputs escape in whatever a log says.
+pub fn no_raw_controls(text: &str, what: &str, allowed: &[char]) {
+    let bidi = |c: char| matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let bad: Vec<String> = text
+        .chars()
+        .filter(|&c| {
+            let control = c.is_control() && c != '\n' && !allowed.contains(&c);
+            control || bidi(c) || c == '\u{2028}' || c == '\u{2029}'
+        })
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what} holds {} such characters: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(8)]
+    );
+}

@@ -20,10 +20,17 @@
 //! A late-landing write (an indeterminate write whose value is read after a
 //! later write was acknowledged) is legal, so not an anomaly, but worth
 //! seeing: each is counted and the first are listed.
+//!
+//! A `lost_write` also says how many acknowledged writes it discarded: the
+//! acknowledged writes whose values lie above the value read (each write
+//! adds one), and when the first and last of them were acknowledged
+//! (`acked.rs`); their sum, per node and in all, is the run's count of
+//! acknowledged writes lost.
 
+use super::acked::{Acked, Discarded};
 use crate::event::{Op, OpKind};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Anomaly {
@@ -38,6 +45,20 @@ pub struct Anomaly {
     pub read_line: u64,
     /// The line that set the expected value, if any.
     pub write_line: Option<u64>,
+    /// A `lost_write`: the acknowledged writes it discarded (absent for an
+    /// `unexpected` read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acked_lost: Option<u64>,
+    /// When the first of them was acknowledged (or, when
+    /// `acked_lost_first_exact` is false, the oldest moment the report
+    /// kept, which it is at or before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acked_lost_first_us: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acked_lost_first_exact: Option<bool>,
+    /// When the last of them was acknowledged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acked_lost_last_us: Option<u64>,
 }
 
 /// A read that saw an indeterminate write land after a later acknowledged one.
@@ -69,28 +90,68 @@ struct Indeterminate {
     before_ack: Option<u64>,
 }
 
-#[derive(Default)]
 struct KeyState {
     current: Option<i64>,
     current_line: Option<u64>,
     /// The line of the last acknowledged write.
     acked_line: Option<u64>,
     indeterminate: Vec<Indeterminate>,
+    acked: Acked,
 }
 
-#[derive(Default)]
+impl KeyState {
+    fn new(keep: usize) -> KeyState {
+        KeyState {
+            current: None,
+            current_line: None,
+            acked_line: None,
+            indeterminate: Vec::new(),
+            acked: Acked::new(keep),
+        }
+    }
+}
+
 pub struct Consistency {
     keys: HashMap<(usize, u32), KeyState>,
+    /// Acknowledgement moments kept per key (`acked.rs`).
+    keep: usize,
     pub anomalies: Vec<Anomaly>,
     pub anomalies_total: u64,
     pub late_writes: Vec<LateWrite>,
     pub late_writes_total: u64,
+    /// Acknowledged writes lost, by node name, over every `lost_write`
+    /// (the listed and the unlisted).
+    pub acked_lost: BTreeMap<String, u64>,
+}
+
+impl Default for Consistency {
+    fn default() -> Self {
+        Consistency::new(1)
+    }
 }
 
 impl Consistency {
+    /// For a run of `keys` keys: the moments of acknowledgements kept per
+    /// key share one budget (`limits.rs`).
+    pub fn new(keys: usize) -> Consistency {
+        Consistency {
+            keys: HashMap::new(),
+            keep: crate::report::limits::acked_kept_per_key(keys),
+            anomalies: Vec::new(),
+            anomalies_total: 0,
+            late_writes: Vec::new(),
+            late_writes_total: 0,
+            acked_lost: BTreeMap::new(),
+        }
+    }
+
     /// One op of node number `node`, in log order.
     pub fn op(&mut self, op: &Op<'_>, node: usize, line: u64) {
-        let state = self.keys.entry((node, op.conn)).or_default();
+        let keep = self.keep;
+        let state = self
+            .keys
+            .entry((node, op.conn))
+            .or_insert_with(|| KeyState::new(keep));
         match (op.op, op.ok, op.value) {
             (OpKind::Read, true, Some(value)) => {
                 let seen = read(state, value, line);
@@ -100,6 +161,7 @@ impl Consistency {
                 state.current = Some(v);
                 state.current_line = Some(line);
                 state.acked_line = Some(line);
+                state.acked.ack(v, op.t_us);
                 for w in &mut state.indeterminate {
                     w.before_ack = Some(line);
                 }
@@ -144,8 +206,12 @@ impl Consistency {
                 kind,
                 expected,
                 expected_line,
+                discarded,
             } => {
                 self.anomalies_total += 1;
+                if let Some(d) = discarded {
+                    *self.acked_lost.entry(op.node.to_string()).or_default() += d.count;
+                }
                 if self.anomalies.len() < LISTED {
                     self.anomalies.push(Anomaly {
                         kind,
@@ -156,6 +222,10 @@ impl Consistency {
                         expected,
                         read_line: line,
                         write_line: expected_line,
+                        acked_lost: discarded.map(|d| d.count),
+                        acked_lost_first_us: discarded.map(|d| d.first_us),
+                        acked_lost_first_exact: discarded.map(|d| d.first_exact),
+                        acked_lost_last_us: discarded.map(|d| d.last_us),
                     });
                 }
             }
@@ -173,6 +243,8 @@ enum Seen {
         kind: &'static str,
         expected: Option<i64>,
         expected_line: Option<u64>,
+        /// A lost write: the acknowledged writes it discarded.
+        discarded: Option<Discarded>,
     },
 }
 
@@ -200,10 +272,15 @@ fn read(state: &mut KeyState, value: Option<i64>, line: u64) -> Seen {
         (_, Some(e), Some(v)) if v < e => "lost_write",
         _ => "unexpected",
     };
+    let discarded = match kind {
+        "lost_write" => state.acked.lost_above(value),
+        _ => None,
+    };
     Seen::Anomaly {
         kind,
         expected,
         expected_line,
+        discarded,
     }
 }
 
@@ -301,6 +378,30 @@ mod tests {
             kinds(&check("w5 s6 r6")),
             ["unexpected"],
             "a refused write never lands"
+        );
+    }
+
+    #[test]
+    fn a_loss_says_how_many_acknowledged_writes_it_discarded_and_when() {
+        // w3, w4, w5 acknowledged at t = 3, 4, 5; the read finds 2.
+        let c = check("w0 w1 w2 w3 w4 w5 r2");
+        let a = &c.anomalies[0];
+        assert_eq!(
+            (a.acked_lost, a.acked_lost_first_us, a.acked_lost_last_us),
+            (Some(3), Some(3), Some(5))
+        );
+        assert_eq!(a.acked_lost_first_exact, Some(true));
+        assert_eq!(c.acked_lost.get("n1"), Some(&3));
+        // A timed-out write that landed is not an acknowledged one: 6 and 7
+        // are, 5 never was; the row vanishing discards all acknowledged.
+        let c = check("w4 t5 r5 w6 w7 r4 w5 r-");
+        let lost: Vec<_> = c.anomalies.iter().map(|a| a.acked_lost).collect();
+        assert_eq!(lost, [Some(2), Some(2)]);
+        assert_eq!(c.acked_lost.get("n1"), Some(&4));
+        assert_eq!(
+            check("w5 s6 r6").anomalies[0].acked_lost,
+            None,
+            "unexpected"
         );
     }
 

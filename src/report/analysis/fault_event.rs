@@ -6,7 +6,11 @@
 /// A fault event as the analysis keeps it.
 #[derive(Debug, Clone)]
 pub struct FaultEvent {
+    /// The moment the fault is measured from: when it took effect, if its
+    /// event says (`effect_us`), else its stamp.
     pub t_us: u64,
+    /// The event's own stamp (its command returned), when it differs.
+    pub stamp_us: Option<u64>,
     pub action: String,
     pub arg: Option<String>,
     /// A partition's groups, as the event gives them.

@@ -4,18 +4,20 @@
 //! end). While the stream runs, each fault's latency window fills
 //! (`fault_window.rs`), following its settle point as outages close. When
 //! the run ends, every fault's numbers are computed from the finished
-//! outages (`settle.rs`), with the nodes expected to serve after it found by
-//! applying the faults in time order (`fault_effect.rs`).
+//! outages (`settle.rs`), with the nodes expected to serve after it and the
+//! fault that undoes it found by applying the faults in time order to the
+//! fault model (`fault_effect.rs`).
 //!
 //! Memory is bounded (`limits.rs`): a few windows fill at once (opening one
 //! more cuts the oldest short, and says so), and beyond a number of faults
 //! per run the rest are counted, not analysed.
 
-use super::fault_effect::{action_arg, action_name, CutState};
+use super::fault_effect::{self, action_arg, action_name, FaultModel, Shape};
 use super::fault_event::FaultEvent;
 use super::fault_window::{Closed, FaultWindow};
+use super::in_force::{in_force, InForce};
 use super::latency::LatencyReport;
-use super::outages::{Interval, OutageTracker};
+use super::outages::{cluster_outages, Interval, OutageTracker};
 use super::settle::settle;
 use super::throughput::Throughput;
 use crate::event::fault_clock;
@@ -35,7 +37,13 @@ pub struct FaultReport {
     /// False when the run does not measure that node (a fault by hand on
     /// another node): its effect on the measured nodes is still reported.
     pub measured: bool,
+    /// The moment it is measured from: when it took effect (`effect_us`),
+    /// or its stamp.
     pub t_us: u64,
+    /// Its event's stamp (the command returned), when it took effect
+    /// earlier; absent otherwise (and in every log before `effect_us`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamp_us: Option<u64>,
     pub line: u64,
     pub downtime_us: u64,
     pub partial_downtime_us: u64,
@@ -53,6 +61,15 @@ pub struct FaultReport {
     /// Iterations a second in the latency window, against the run's
     /// baseline (`throughput.rs`); None when the window was not measured.
     pub throughput: Option<Throughput>,
+    /// Until when it was in force, by the fault model (`fault_effect.rs`):
+    /// what the charts shade. Not a JSON key.
+    #[serde(skip)]
+    pub shape: Shape,
+    /// For a fault that stops no node (loss, bandwidth, delay): the
+    /// whole-cluster downtime and longest stall while it was in force
+    /// (`in_force.rs`); absent for every other fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_force: Option<InForce>,
 }
 
 struct Track {
@@ -72,8 +89,8 @@ struct Track {
 pub struct Faults {
     steady_us: u64,
     names: Vec<String>,
-    /// The cut state after every fault seen, in time order.
-    cut: CutState,
+    /// The fault model after every fault seen, in time order.
+    cut: FaultModel,
     tracks: Vec<Track>,
     /// Tracks whose window is still filling, oldest first.
     open: Vec<usize>,
@@ -84,6 +101,32 @@ pub struct Faults {
 }
 
 impl FaultReport {
+    /// A fault with no numbers yet, for tests.
+    #[cfg(test)]
+    pub fn bare(action: &str, arg: Option<&str>, node: &str, t_us: u64) -> FaultReport {
+        FaultReport {
+            action: action.into(),
+            arg: arg.map(String::from),
+            groups: None,
+            node: node.into(),
+            measured: true,
+            t_us,
+            stamp_us: None,
+            line: 1,
+            downtime_us: 0,
+            partial_downtime_us: 0,
+            settle_us: Some(0),
+            measured_until_us: t_us,
+            latency_until_us: None,
+            latency: None,
+            stamp: "exact",
+            note: None,
+            throughput: None,
+            shape: Shape::Instant,
+            in_force: None,
+        }
+    }
+
     /// Its latency window's end and the iterations that succeeded in it:
     /// what its throughput is computed from (`throughput::during`). None
     /// when the window was not measured (an untrusted stamp).
@@ -107,7 +150,7 @@ impl Faults {
         let nodes = names.len().max(1);
         Faults {
             steady_us,
-            cut: CutState::new(names.clone()),
+            cut: FaultModel::new(names.clone()),
             max_open: limits::open_windows(nodes),
             max_faults: limits::MAX_FAULT_NODES / nodes,
             names,
@@ -231,15 +274,16 @@ impl Faults {
     /// The run ended at `end_us`; `outages` are every node's, finished.
     pub fn finish(mut self, end_us: u64, outages: &[Vec<Interval>]) -> FaultResults {
         self.tracks.sort_by_key(|t| (t.event.t_us, t.event.line));
-        let mut cut = CutState::new(self.names.clone());
+        let mut cut = FaultModel::new(self.names.clone());
         let mut reports = Vec::new();
+        let mut undid = Vec::new();
         let mut after_end = 0;
         for t in self.tracks {
             if t.event.t_us > end_us {
                 after_end += 1;
                 continue;
             }
-            cut.apply(&t.event);
+            undid.push(cut.apply(&t.event));
             let expected = cut.expected();
             let numbers = settle(t.event.t_us, &expected, outages, self.steady_us, end_us);
             let (stamp, mut note) = stamp(&t.event, t.late_by_us);
@@ -271,6 +315,7 @@ impl Faults {
                 groups: t.event.groups,
                 node: t.event.node,
                 t_us: t.event.t_us,
+                stamp_us: t.event.stamp_us,
                 line: t.event.line,
                 downtime_us: numbers.downtime_us,
                 partial_downtime_us: numbers.partial_downtime_us,
@@ -282,8 +327,17 @@ impl Faults {
                 note,
                 // Needs the whole run's baseline: filled in by the run's summary.
                 throughput: None,
+                // Need the faults after it: filled in below.
+                shape: Shape::Instant,
+                in_force: None,
             });
         }
+        in_force_spans(
+            &mut reports,
+            &undid,
+            &cluster_outages(outages, end_us),
+            end_us,
+        );
         FaultResults {
             reports,
             after_end,
@@ -292,11 +346,33 @@ impl Faults {
     }
 }
 
-/// The cut state after every fault of `tracks`, applied in time order.
-fn cut_in_time_order(names: &[String], tracks: &[Track]) -> CutState {
+/// Each fault's shape, and for a fault that stops no node its numbers over
+/// the time it was in force: to its undo, or to the run's end. `undid`:
+/// what each report's fault undid, as the fault model said.
+fn in_force_spans(
+    reports: &mut [FaultReport],
+    undid: &[Vec<usize>],
+    cluster: &[Interval],
+    end_us: u64,
+) {
+    let actions: Vec<&str> = reports.iter().map(|r| r.action.as_str()).collect();
+    let shapes = fault_effect::shapes(&actions, undid);
+    let starts: Vec<u64> = reports.iter().map(|r| r.t_us).collect();
+    for (r, shape) in reports.iter_mut().zip(shapes) {
+        r.shape = shape;
+        if let (Shape::Period { undone_by }, true) = (shape, fault_effect::degrades(&r.action)) {
+            let until = undone_by.and_then(|u| starts.get(u)).copied();
+            let span_end = until.unwrap_or(end_us).max(r.t_us);
+            r.in_force = Some(in_force(r.t_us, span_end, until.is_some(), cluster));
+        }
+    }
+}
+
+/// The fault model after every fault of `tracks`, applied in time order.
+fn cut_in_time_order(names: &[String], tracks: &[Track]) -> FaultModel {
     let mut order: Vec<&Track> = tracks.iter().collect();
     order.sort_by_key(|t| (t.event.t_us, t.event.line));
-    let mut cut = CutState::new(names.to_vec());
+    let mut cut = FaultModel::new(names.to_vec());
     for t in order {
         cut.apply(&t.event);
     }
@@ -351,25 +427,12 @@ mod tests {
             })
             .collect();
         FaultReport {
-            action: "loss".into(),
-            arg: Some("30".into()),
-            groups: None,
-            node: "n1".into(),
-            measured: true,
-            t_us,
-            line: 1,
-            downtime_us: 0,
-            partial_downtime_us: 0,
-            settle_us: Some(0),
-            measured_until_us: t_us,
             latency_until_us: until,
             latency: until.map(|_| LatencyReport {
                 relative_error: 0.0,
                 nodes,
             }),
-            stamp: "exact",
-            note: None,
-            throughput: None,
+            ..FaultReport::bare("loss", Some("30"), "n1", t_us)
         }
     }
 

@@ -8,10 +8,11 @@ use super::errors::{ErrorGroups, ErrorSample};
 use super::fault_event::FaultEvent;
 use super::reorder::WINDOW_US;
 use super::series::{Series, SeriesReport};
+use super::servers::ServerLog;
 use super::summary::RunSummary;
 use super::throughput;
 use super::timeline::{Timed, Timeline, What};
-use crate::event::{Event, Fault, Op, Start, Stop};
+use crate::event::{Event, Fault, Op, Server, Start, Stop};
 use crate::report::limits::{self, MAX_JUMP_US, MAX_SPAN_US};
 use crate::report::options::Options;
 use crate::report::read::reader::Refusal;
@@ -60,6 +61,7 @@ struct Counts {
 struct Analyses {
     timeline: Timeline,
     consistency: Consistency,
+    servers: ServerLog,
     errors: ErrorGroups,
     versions: BTreeSet<String>,
     faults_ignored: u64,
@@ -88,7 +90,8 @@ impl RunAnalysis {
         let names: Vec<String> = start.nodes.iter().map(|n| n.name.clone()).collect();
         let analyses = (!options.table_only).then(|| Analyses {
             timeline: Timeline::new(&names, options.gap_us, options.steady_us),
-            consistency: Consistency::default(),
+            consistency: Consistency::new(names.len() * start.settings.conns as usize),
+            servers: ServerLog::default(),
             errors: ErrorGroups::default(),
             versions: BTreeSet::new(),
             faults_ignored: 0,
@@ -201,6 +204,10 @@ impl RunAnalysis {
                 self.fault(f, node, line);
                 Ok(())
             }
+            (Event::Server(s), _) => {
+                self.server(s);
+                Ok(())
+            }
             (Event::Stop(s), _) => Ok(self.stop(s)?),
             _ => Ok(()),
         }
@@ -255,8 +262,10 @@ impl RunAnalysis {
             a.faults_ignored += 1;
             return;
         }
+        let t_us = f.effective_us();
         let event = FaultEvent {
-            t_us: f.t_us,
+            t_us,
+            stamp_us: (t_us != f.t_us).then_some(f.t_us),
             action: f.action.to_string(),
             arg: f.arg.as_ref().map(|a| a.to_string()),
             groups: f.groups.clone(),
@@ -267,7 +276,18 @@ impl RunAnalysis {
         };
         let what = What::Fault(Box::new(event));
         // Faults never fail the timeline: a late one is set aside.
-        let _ = a.timeline.push(f.t_us, Timed { node: 0, what });
+        let _ = a.timeline.push(t_us, Timed { node: 0, what });
+    }
+
+    /// A server event: kept for the report, whatever node it names.
+    fn server(&mut self, s: &Server<'_>) {
+        if self.stop.is_some() {
+            self.ignored_after_stop += 1;
+            return;
+        }
+        if let Some(a) = self.analyses.as_mut() {
+            a.servers.add(s);
+        }
     }
 
     fn stop(&mut self, s: &Stop) -> Result<(), String> {
@@ -374,6 +394,7 @@ impl RunAnalysis {
             faults_over_limit: timeline.faults.over_limit,
             anomalies: a.consistency.anomalies,
             anomalies_total: a.consistency.anomalies_total,
+            acked_lost: a.consistency.acked_lost,
             late_writes: a.consistency.late_writes,
             late_writes_total: a.consistency.late_writes_total,
             latency: timeline.latency,
@@ -381,6 +402,7 @@ impl RunAnalysis {
             faults_in_flight: stop.map(|s| s.faults_in_flight.clone()).unwrap_or_default(),
             ignored_after_stop: self.ignored_after_stop,
             warnings,
+            servers: a.servers.finish(),
         })
     }
 }

@@ -6,9 +6,11 @@ use super::consistency::{Anomaly, LateWrite};
 use super::errors::ErrorGroups;
 use super::faults::FaultReport;
 use super::latency::LatencyReport;
+use super::servers::ServerReport;
 use super::throughput::Baseline;
 use crate::event::{InFlightFault, InFlightOp};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutageReport {
@@ -59,6 +61,10 @@ pub struct RunSummary {
     pub anomalies: Vec<Anomaly>,
     /// All anomalies found (only the first 1000 are listed).
     pub anomalies_total: u64,
+    /// Acknowledged writes the lost writes discarded, by node (absent when
+    /// none was lost).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub acked_lost: BTreeMap<String, u64>,
     /// Indeterminate writes seen landing after a later acknowledged write.
     pub late_writes: Vec<LateWrite>,
     pub late_writes_total: u64,
@@ -70,6 +76,9 @@ pub struct RunSummary {
     pub ignored_after_stop: u64,
     /// What the reader found wrong with the run as a whole (a hole in the log).
     pub warnings: Vec<String>,
+    /// What the lab's servers did (absent without server events).
+    #[serde(skip_serializing_if = "ServerReport::is_empty")]
+    pub servers: ServerReport,
 }
 
 impl RunSummary {

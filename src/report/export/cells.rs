@@ -5,6 +5,7 @@
 //! control character that starts a line of its own.
 
 use crate::event::InFlightOp;
+use crate::report::analysis::consistency::Anomaly;
 use crate::report::analysis::errors::ErrorGroups;
 use crate::report::analysis::fault_effect::cuts;
 use crate::report::analysis::faults::FaultReport;
@@ -121,6 +122,13 @@ pub fn fault(f: &FaultReport) -> FaultCells {
     if !f.measured {
         notes.push("a node this run does not measure".into());
     }
+    if let Some(stamp) = f.stamp_us {
+        notes.push(format!(
+            "in effect from {} s, {} ms before its command returned",
+            secs(f.t_us),
+            ms(stamp.saturating_sub(f.t_us))
+        ));
+    }
     notes.extend(f.note.as_deref().map(quoted));
     let action = match &f.arg {
         Some(arg) => format!("{}:{arg}", f.action),
@@ -133,6 +141,38 @@ pub fn fault(f: &FaultReport) -> FaultCells {
         numbers: numbers(f),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
+}
+
+/// The acknowledged writes lost in all and per node, `57 (n1 50, n2 7)`;
+/// None when none was lost.
+pub fn acked_lost(s: &RunSummary) -> Option<String> {
+    if s.acked_lost.is_empty() {
+        return None;
+    }
+    let total: u64 = s.acked_lost.values().sum();
+    let per: Vec<String> = s
+        .acked_lost
+        .iter()
+        .map(|(node, n)| format!("{} {n}", quoted(node)))
+        .collect();
+    Some(format!("{total} ({})", per.join(", ")))
+}
+
+/// What a lost write discarded: `3 acknowledged writes, acknowledged
+/// 20.100–36.400 s` (`at or before 20.100` when the first is older than
+/// what the report kept); None for another anomaly.
+pub fn discarded(a: &Anomaly) -> Option<String> {
+    let count = a.acked_lost?;
+    let (first, last) = (a.acked_lost_first_us?, a.acked_lost_last_us?);
+    let when = match (a.acked_lost_first_exact, first == last) {
+        (Some(false), _) => format!("from at or before {} to {} s", secs(first), secs(last)),
+        (_, true) => format!("at {} s", secs(first)),
+        _ => format!("{}–{} s", secs(first), secs(last)),
+    };
+    let writes = if count == 1 { "write" } else { "writes" };
+    Some(format!(
+        "{count} acknowledged {writes} discarded, acknowledged {when}"
+    ))
 }
 
 /// A fault as a table row: at, action, node, downtime, partial downtime,
@@ -149,6 +189,68 @@ pub fn fault_row(f: &FaultReport) -> Vec<String> {
         throughput(f),
         c.note.unwrap_or_else(|| NONE.into()),
     ]
+}
+
+/// A slowing fault's numbers while it was in force (`in_force.rs`): until
+/// when (its undo's time, or the run's end), the downtime and the longest
+/// stall in that span.
+pub struct InForceCells {
+    /// `22.000`, or `40.000 (run's end)` when nothing undid it.
+    pub until: String,
+    pub downtime: String,
+    pub longest: String,
+}
+
+pub fn in_force(f: &FaultReport) -> Option<InForceCells> {
+    let i = f.in_force.as_ref()?;
+    let until = match i.undone {
+        true => secs(i.until_us),
+        false => format!("{} (run's end)", secs(i.until_us)),
+    };
+    Some(InForceCells {
+        until,
+        downtime: ms(i.downtime_us),
+        longest: ms(i.longest_stall_us),
+    })
+}
+
+/// `in force until 22.000 s: downtime in force 3700.000 ms, longest stall
+/// 1500.000 ms (3 stalls)` (`in force to the run's end at 40.000 s: ...`
+/// when nothing undid it), for a slowing fault.
+pub fn in_force_words(f: &FaultReport) -> Option<String> {
+    let i = f.in_force.as_ref()?;
+    let until = match i.undone {
+        true => format!("in force until {} s", secs(i.until_us)),
+        false => format!("in force to the run's end at {} s", secs(i.until_us)),
+    };
+    Some(format!(
+        "{until}: downtime in force {} ms, longest stall {} ms ({} stalls)",
+        ms(i.downtime_us),
+        ms(i.longest_stall_us),
+        i.stalls
+    ))
+}
+
+/// Each fault as a table row ([`fault_row`]); when some fault of the run
+/// stops no node, each row also has its in-force cells (until, downtime in
+/// force, longest stall; [`NONE`] for the other faults) and the first value
+/// is true. A run without such a fault keeps the columns it always had.
+pub fn fault_rows(faults: &[FaultReport]) -> (bool, Vec<Vec<String>>) {
+    let wide = faults.iter().any(|f| f.in_force.is_some());
+    let rows = faults
+        .iter()
+        .map(|f| {
+            let mut row = fault_row(f);
+            if wide {
+                row.extend(match in_force(f) {
+                    Some(c) => [c.until, c.downtime, c.longest],
+                    None => [NONE.into(), NONE.into(), NONE.into()],
+                });
+            }
+            row
+        })
+        .collect();
+    (wide, rows)
 }
 
 /// One outage: whose, from, to, how long, the errors seen.

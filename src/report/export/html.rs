@@ -13,6 +13,7 @@
 mod board;
 mod errors_chart;
 mod fault_layer;
+mod label;
 mod latency_chart;
 pub mod palette;
 pub mod svg;
@@ -109,14 +110,18 @@ pub fn run_section(finished: &Finished, anchor: &str) -> String {
         out.push_str(&figure(&throughput::chart(s, series, &marks), anchor));
         out.push_str(&figure(&latency_chart::chart(series, &marks), anchor));
         out.push_str(&figure(&errors_chart::chart(series, &marks), anchor));
+        out.push_str(&fault_layer::left_out(&marks));
     }
-    let parts = [
+    let mut parts = vec![
         ("Faults", tables::faults(s)),
         ("Outages", tables::outages(s)),
+    ];
+    parts.extend(tables::servers(s).map(|t| ("Server events", t)));
+    parts.extend([
         ("Errors", tables::errors(s)),
         ("Consistency", tables::anomalies(s)),
         ("Latency of successful writes", tables::latency(s)),
-    ];
+    ]);
     for (title, body) in parts {
         let _ = write!(out, "<h3>{title}</h3>{body}");
     }

@@ -8,7 +8,7 @@ use super::markdown::table;
 use super::Exporter;
 use crate::report::analysis::run_analysis::Finished;
 use crate::report::leaderboard::{
-    Builder, FaultBoard, Leaderboard, NotRun, ScenarioBoard, Shares, Spread,
+    Builder, FaultBoard, Ignored, Leaderboard, NotRun, ScenarioBoard, Shares, Spread,
 };
 use crate::suite::Suite;
 use serde::Serialize;
@@ -126,6 +126,33 @@ fn number(share: f64) -> String {
     format!("{:.1}", share * 100.0)
 }
 
+/// A fault that stops no node: its downtime in force and longest stall
+/// over the runs; None for any other fault.
+pub fn in_force(f: &FaultBoard) -> Option<[String; 2]> {
+    match (&f.downtime_in_force, &f.longest_stall) {
+        (Some(downtime), Some(longest)) => Some([spread(downtime), spread(longest)]),
+        _ => None,
+    }
+}
+
+/// Whether some fault of the board stops no node: then its tables have
+/// the two in-force columns (a board without one keeps the columns it
+/// always had).
+pub fn wide(board: &Leaderboard) -> bool {
+    board
+        .scenarios
+        .iter()
+        .flat_map(|b| &b.faults)
+        .any(|f| in_force(f).is_some())
+}
+
+/// The in-force cells of a fault in a wide table: its two numbers, or
+/// [`NONE`] twice.
+pub fn in_force_cells(f: Option<&FaultBoard>) -> [String; 2] {
+    f.and_then(in_force)
+        .unwrap_or_else(|| [NONE.into(), NONE.into()])
+}
+
 pub(crate) fn fault_name(f: &FaultBoard) -> String {
     format!(
         "{} {} ({})",
@@ -133,6 +160,24 @@ pub(crate) fn fault_name(f: &FaultBoard) -> String {
         quoted(&f.action),
         quoted(&f.targets.join(","))
     )
+}
+
+/// `0 (0 lost)`, and when a lab server exited on its own in some run,
+/// `; a server exited in 1 of 3 runs`.
+pub fn anomalies_cell(b: &ScenarioBoard) -> String {
+    let acked = match b.acked_writes_lost {
+        0 => String::new(),
+        n => format!(", {n} acknowledged writes"),
+    };
+    let mut cell = format!("{} ({} lost{acked})", b.anomalies, b.lost_writes);
+    if b.server_exit_runs > 0 {
+        cell.push_str(&format!(
+            "; a server exited in {} of {} runs",
+            b.server_exit_runs,
+            b.runs.len()
+        ));
+    }
+    cell
 }
 
 fn writes(b: &ScenarioBoard) -> String {
@@ -143,12 +188,29 @@ fn writes(b: &ScenarioBoard) -> String {
         0 => format!("{count} {what}"),
         _ => format!("{count} {what} (in {with} of {runs} runs)"),
     };
-    format!(
+    let mut line = format!(
         "{}, {}, {} late-landing writes",
         among(b.anomalies, "anomalies", b.anomaly_runs),
         among(b.lost_writes, "lost writes", b.lost_write_runs),
         b.late_writes
-    )
+    );
+    if b.acked_writes_lost > 0 {
+        line.push_str(&format!(
+            ", {}",
+            among(
+                b.acked_writes_lost,
+                "acknowledged writes lost",
+                b.acked_writes_lost_runs
+            )
+        ));
+    }
+    if b.server_exits > 0 {
+        line.push_str(&format!(
+            ", {}",
+            among(b.server_exits, "lab server exits", b.server_exit_runs)
+        ));
+    }
+    line
 }
 
 fn errors(b: &ScenarioBoard) -> String {
@@ -201,8 +263,14 @@ pub fn text(board: &Leaderboard) -> String {
             verdict(b)
         ));
         for f in &b.faults {
+            let in_force = match in_force(f) {
+                Some([downtime, longest]) => {
+                    format!(", downtime in force {downtime}, longest stall {longest}")
+                }
+                None => String::new(),
+            };
             o.push_str(&format!(
-                "  {}: downtime {}, partial downtime {}, settle {}, throughput {}\n",
+                "  {}: downtime {}, partial downtime {}, settle {}, throughput {}{in_force}\n",
                 fault_name(f),
                 spread(&f.downtime),
                 spread(&f.partial_downtime),
@@ -212,7 +280,27 @@ pub fn text(board: &Leaderboard) -> String {
         }
         o.push_str(&format!("  {}\n  errors: {}\n", writes(b), errors(b)));
     }
+    if !board.ignored.is_empty() {
+        o.push_str("\nignored (counted nowhere):\n");
+        for i in &board.ignored {
+            let [run, label, source, reason] = ignored_cells(i);
+            o.push_str(&format!(
+                "  run {run} (label {label}) from {source}: {reason}\n"
+            ));
+        }
+    }
     o
+}
+
+/// A run the leaderboard ignored, as cells: its id, its label ([`NONE`]
+/// without one), its file, why; each escaped.
+pub fn ignored_cells(i: &Ignored) -> [String; 4] {
+    [
+        quoted(&i.run),
+        i.label.as_deref().map_or_else(|| NONE.to_string(), quoted),
+        quoted(&i.source),
+        quoted(&i.reason),
+    ]
 }
 
 fn cell(text: &str) -> String {
@@ -226,6 +314,7 @@ pub fn markdown(board: &Leaderboard) -> String {
         None => "## Leaderboard\n\n".into(),
     };
     md.push_str("Seconds: median [min–max] over the runs; `never`: did not settle; throughput: share of the rate before the first fault.\n\n");
+    let wide = wide(board);
     let mut rows = Vec::new();
     for b in &board.scenarios {
         let mut faults: Vec<Option<&FaultBoard>> = b.faults.iter().map(Some).collect();
@@ -235,7 +324,7 @@ pub fn markdown(board: &Leaderboard) -> String {
         for (i, f) in faults.into_iter().enumerate() {
             let head = i == 0;
             let keep = |s: String| if head { cell(&s) } else { String::new() };
-            rows.push(vec![
+            let mut row = vec![
                 keep(quoted(&b.scenario)),
                 keep(runs(b)),
                 keep(database(b)),
@@ -244,28 +333,38 @@ pub fn markdown(board: &Leaderboard) -> String {
                 f.map_or_else(|| NONE.into(), |f| spread(&f.partial_downtime)),
                 f.map_or_else(|| NONE.into(), |f| spread(&f.settle)),
                 f.map_or_else(|| NONE.into(), |f| shares(&f.throughput)),
-                keep(format!("{} ({} lost)", b.anomalies, b.lost_writes)),
-                keep(errors(b)),
-                keep(verdict(b)),
-            ]);
+            ];
+            if wide {
+                row.extend(in_force_cells(f));
+            }
+            row.extend([keep(anomalies_cell(b)), keep(errors(b)), keep(verdict(b))]);
+            rows.push(row);
         }
     }
-    md.push_str(&table(
-        &[
-            "scenario",
-            "runs",
-            "database",
-            "fault",
-            "downtime",
-            "partial",
-            "settle",
-            "throughput",
-            "anomalies",
-            "errors",
-            "verdict",
-        ],
-        rows,
-    ));
+    let mut head = vec![
+        "scenario",
+        "runs",
+        "database",
+        "fault",
+        "downtime",
+        "partial",
+        "settle",
+        "throughput",
+    ];
+    if wide {
+        head.extend(["downtime in force", "longest stall"]);
+    }
+    head.extend(["anomalies", "errors", "verdict"]);
+    md.push_str(&table(&head, rows));
+    if !board.ignored.is_empty() {
+        md.push_str("\n### Ignored runs (counted nowhere)\n\n");
+        let rows = board
+            .ignored
+            .iter()
+            .map(|i| ignored_cells(i).iter().map(|c| cell(c)).collect())
+            .collect();
+        md.push_str(&table(&["run", "label", "source", "why"], rows));
+    }
     md
 }
 

@@ -4,6 +4,7 @@
 //! that brings one back), then each run's outages, faults and latency.
 
 use super::cells;
+use super::server_cells;
 use super::Exporter;
 use crate::report::analysis::run_analysis::Finished;
 use crate::report::analysis::summary::RunSummary;
@@ -81,7 +82,7 @@ pub fn render(runs: &[RunSummary]) -> String {
 fn details(s: &RunSummary) -> String {
     let nodes: Vec<String> = s.nodes.iter().map(|n| cells::quoted(n)).collect();
     let mut md = format!(
-        "\n### Run {}\n\n{} against {}; nodes {}; {} s; {} iterations, {} errors, {} anomalies, {} late-landing writes.\n\n",
+        "\n### Run {}\n\n{} against {}; nodes {}; {} s; {} iterations, {} errors, {} anomalies{}, {} late-landing writes.\n\n",
         cell(&cells::run_name(s)),
         cell(&cells::quoted(&s.tool)),
         cell(&cells::quoted(&s.version())),
@@ -90,6 +91,7 @@ fn details(s: &RunSummary) -> String {
         s.iterations,
         s.errors.total(),
         s.anomalies_total,
+        cells::acked_lost(s).map_or(String::new(), |l| format!(" (acknowledged writes lost: {})", cell(&l))),
         s.late_writes_total
     );
     let outages = s
@@ -97,32 +99,47 @@ fn details(s: &RunSummary) -> String {
         .iter()
         .map(|o| {
             let c = cells::outage(o);
-            vec![cell(&c.who), c.from, c.to, c.ms, cell(&c.errors)]
+            let mut errors = c.errors;
+            if let Some(node) = &o.node {
+                for d in s.servers.down_during(node, o.start_us, o.end_us) {
+                    errors.push_str(&format!("; {}", server_cells::down(d)));
+                }
+            }
+            vec![cell(&c.who), c.from, c.to, c.ms, cell(&errors)]
         })
         .collect();
     md.push_str(&table(
         &["outage", "from s", "to s", "ms", "errors"],
         outages,
     ));
-    let faults = s
-        .faults
+    if !s.servers.is_empty() {
+        let rows = server_cells::stories(&s.servers)
+            .iter()
+            .map(|line| vec![cell(line)])
+            .collect();
+        md.push('\n');
+        md.push_str(&table(&["server events (times since the start)"], rows));
+    }
+    let (wide, rows) = cells::fault_rows(&s.faults);
+    let faults = rows
         .iter()
-        .map(|f| cells::fault_row(f).iter().map(|c| cell(c)).collect())
+        .map(|row| row.iter().map(|c| cell(c)).collect())
         .collect();
+    let mut head = vec![
+        "fault at s",
+        "action",
+        "node",
+        "downtime",
+        "partial",
+        "settle",
+        "throughput",
+        "note",
+    ];
+    if wide {
+        head.extend(["in force until s", "downtime in force", "longest stall"]);
+    }
     md.push('\n');
-    md.push_str(&table(
-        &[
-            "fault at s",
-            "action",
-            "node",
-            "downtime",
-            "partial",
-            "settle",
-            "throughput",
-            "note",
-        ],
-        faults,
-    ));
+    md.push_str(&table(&head, faults));
     let latency = s
         .latency
         .nodes

@@ -8,6 +8,7 @@
 //! whichever of the others goes to stdout.
 //!
 //! - `cells.rs`: every fact of a summary rendered once, as text cells.
+//! - `server_cells.rs`: the lab servers' story rendered once.
 //! - `text.rs`: the default: the per-second table, then the summary as `#` lines.
 //! - `table.rs`: `--table`: only the per-second table.
 //! - `json.rs`: `--json`: the summaries, their field names as stable keys.
@@ -20,6 +21,7 @@ pub mod html;
 pub mod json;
 pub mod leaderboard;
 pub mod markdown;
+pub mod server_cells;
 pub mod table;
 pub mod text;
 

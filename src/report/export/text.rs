@@ -2,6 +2,7 @@
 //! (so that tools reading the table skip it like the legend).
 
 use super::cells::{self, quoted, secs};
+use super::server_cells;
 use super::Exporter;
 use crate::report::analysis::run_analysis::Finished;
 use crate::report::analysis::summary::RunSummary;
@@ -35,6 +36,7 @@ pub fn summary(s: &RunSummary) -> String {
     let mut o = vec![String::new()];
     head(s, &mut o);
     outages(s, &mut o);
+    servers(s, &mut o);
     faults(s, &mut o);
     consistency(s, &mut o);
     o.push(format!(
@@ -98,14 +100,31 @@ fn outages(s: &RunSummary, o: &mut Vec<String>) {
     }
     for out in &s.outages {
         let c = cells::outage(out);
-        o.push(format!(
+        let mut line = format!(
             "  {:<8} {} – {}  {} ms; errors: {}",
             c.who,
             c.from,
             c.to,
             c.ms,
             cells::errors_with_samples(&out.errors)
-        ));
+        );
+        if let Some(node) = &out.node {
+            for d in s.servers.down_during(node, out.start_us, out.end_us) {
+                line.push_str(&format!("; {}", server_cells::down(d)));
+            }
+        }
+        o.push(line);
+    }
+}
+
+/// What the lab's servers did, node by node; nothing for a run outside it.
+fn servers(s: &RunSummary, o: &mut Vec<String>) {
+    if s.servers.is_empty() {
+        return;
+    }
+    o.push("server events (as the lab's supervisors saw them; times since the start):".into());
+    for line in server_cells::stories(&s.servers) {
+        o.push(format!("  {line}"));
     }
 }
 
@@ -131,8 +150,9 @@ fn faults(s: &RunSummary, o: &mut Vec<String>) {
             Some(_) => format!(", throughput {}", cells::throughput(f)),
             None => String::new(),
         };
+        let in_force = cells::in_force_words(f).map_or_else(String::new, |w| format!("; {w}"));
         o.push(format!(
-            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}{throughput}",
+            "  {} s {} {}: downtime {} ms, partial downtime {} ms, {settle}{throughput}{in_force}",
             c.at, c.action, c.node, c.numbers.downtime, c.numbers.partial
         ));
         if let Some(note) = &c.note {
@@ -173,14 +193,18 @@ fn faults(s: &RunSummary, o: &mut Vec<String>) {
 }
 
 fn consistency(s: &RunSummary, o: &mut Vec<String>) {
+    let lost = cells::acked_lost(s).map_or(String::new(), |l| {
+        format!("; acknowledged writes lost: {l}")
+    });
     o.push(format!(
-        "consistency: {} anomalies; {} late-landing writes",
+        "consistency: {} anomalies{lost}; {} late-landing writes",
         s.anomalies_total, s.late_writes_total
     ));
     let show = |v: Option<i64>| v.map_or("null".into(), |v| v.to_string());
     for a in &s.anomalies {
+        let discarded = cells::discarded(a).map_or(String::new(), |d| format!("; {d}"));
         o.push(format!(
-            "  {} on {} key {} at {} s: read {} expected {} (read line {}, write line {})",
+            "  {} on {} key {} at {} s: read {} expected {} (read line {}, write line {}){discarded}",
             a.kind,
             quoted(&a.node),
             quoted(&a.key),

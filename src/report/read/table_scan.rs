@@ -106,6 +106,10 @@ impl<'a> Scanner<'a> {
     fn signed(&mut self) -> Option<i64> {
         let negative = self.expect(b"-").is_some();
         let magnitude = self.number()?;
+        // serde_json reads -0 as a float, which no integer field takes.
+        if negative && magnitude == 0 {
+            return None;
+        }
         if negative {
             0i64.checked_sub_unsigned(magnitude)
         } else {
@@ -236,6 +240,7 @@ mod tests {
             r#"{"ev":"op","t_us":1,"node":"n1","conn":0,"key":"k","op":"update","ok":true}"#,
             r#"{"ev":"op","t_us":1,"node":"n1","conn":0,"key":"k","op":"update","ok":true,"lat_us":"fast"}"#,
             r#"{"ev":"op","t_us":1,"node":"n1","conn":0,"key":"k","op":"update","ok":true,"lat_us":1,"value":[1,2}"#,
+            r#"{"ev":"op","t_us":1,"node":"n1","conn":0,"key":"k","op":"read","ok":true,"lat_us":1,"value":-0}"#,
             r#"{"ev":"op","t_us":1,"node":"n1","conn":0,"key":"k","op":"read","ok":false,"lat_us":1}"#,
             r#"{"ev":"op","t_us":1,"node":"n1","conn":0,"key":"k","op":"read","ok":false,"lat_us":1,"err":{"kind":"io","code":null,"msg":"x"}"#,
             r#"{"ev":"op","t_us":1,"node":"n1","conn":0,"key":"k","op":"read","ok":false,"lat_us":1,"err":{"kind":"oops","code":null,"msg":"x"}}"#,

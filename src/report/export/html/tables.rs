@@ -5,7 +5,7 @@
 
 use crate::report::analysis::faults::FaultReport;
 use crate::report::analysis::summary::RunSummary;
-use crate::report::export::cells;
+use crate::report::export::{cells, server_cells};
 use crate::text::html;
 use std::fmt::Write;
 
@@ -113,21 +113,25 @@ pub fn faults(s: &RunSummary) -> String {
     if s.faults.is_empty() {
         return none("No fault took effect in this run.");
     }
-    let rows: Vec<Vec<String>> = s.faults.iter().map(cells::fault_row).collect();
-    table(
-        "faults",
-        &[
-            ("at s", true),
-            ("action", false),
-            ("node", false),
-            ("downtime ms", true),
-            ("partial downtime ms", true),
-            ("settle ms", true),
-            ("throughput", true),
-            ("note", false),
-        ],
-        &rows,
-    )
+    let (wide, rows) = cells::fault_rows(&s.faults);
+    let mut head = vec![
+        ("at s", true),
+        ("action", false),
+        ("node", false),
+        ("downtime ms", true),
+        ("partial downtime ms", true),
+        ("settle ms", true),
+        ("throughput", true),
+        ("note", false),
+    ];
+    if wide {
+        head.extend([
+            ("in force until s", true),
+            ("downtime in force ms", true),
+            ("longest stall ms", true),
+        ]);
+    }
+    table("faults", &head, &rows)
 }
 
 pub fn outages(s: &RunSummary) -> String {
@@ -139,13 +143,13 @@ pub fn outages(s: &RunSummary) -> String {
         .iter()
         .map(|o| {
             let c = cells::outage(o);
-            vec![
-                c.who,
-                c.from,
-                c.to,
-                c.ms,
-                cells::errors_with_samples(&o.errors),
-            ]
+            let mut errors = cells::errors_with_samples(&o.errors);
+            if let Some(node) = &o.node {
+                for d in s.servers.down_during(node, o.start_us, o.end_us) {
+                    errors.push_str(&format!("; {}", server_cells::down(d)));
+                }
+            }
+            vec![c.who, c.from, c.to, c.ms, errors]
         })
         .collect();
     table(
@@ -159,6 +163,23 @@ pub fn outages(s: &RunSummary) -> String {
         ],
         &rows,
     )
+}
+
+/// What the lab's servers did, a row per node and server; None for a run
+/// outside the lab (the page then has no such section).
+pub fn servers(s: &RunSummary) -> Option<String> {
+    if s.servers.is_empty() {
+        return None;
+    }
+    let rows: Vec<Vec<String>> = server_cells::stories(&s.servers)
+        .into_iter()
+        .map(|line| vec![line])
+        .collect();
+    Some(table(
+        "servers",
+        &[("node, server: what it did (s since the start)", false)],
+        &rows,
+    ))
 }
 
 pub fn errors(s: &RunSummary) -> String {
@@ -184,8 +205,11 @@ pub fn errors(s: &RunSummary) -> String {
 }
 
 pub fn anomalies(s: &RunSummary) -> String {
+    let lost = cells::acked_lost(s).map_or(String::new(), |l| {
+        format!("; acknowledged writes lost: {}", html(&l))
+    });
     let mut out = format!(
-        "<p>{} anomalies (acknowledged writes lost or values no write explains); {} late-landing writes.</p>",
+        "<p>{} anomalies (acknowledged writes lost or values no write explains){lost}; {} late-landing writes.</p>",
         s.anomalies_total, s.late_writes_total
     );
     if s.anomalies.is_empty() {
@@ -205,6 +229,7 @@ pub fn anomalies(s: &RunSummary) -> String {
                 show(a.expected),
                 a.read_line.to_string(),
                 a.write_line.map_or(cells::NONE.into(), |l| l.to_string()),
+                cells::discarded(a).unwrap_or_else(|| cells::NONE.into()),
             ]
         })
         .collect();
@@ -219,6 +244,7 @@ pub fn anomalies(s: &RunSummary) -> String {
             ("expected", true),
             ("read line", true),
             ("write line", true),
+            ("what it discarded", false),
         ],
         &rows,
     ));

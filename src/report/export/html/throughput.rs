@@ -4,12 +4,13 @@
 //! bars.
 
 use super::fault_layer::{self, Mark};
+use super::label::{fit, width};
 use super::palette::{self, legend, Swatch};
 use super::svg::{self, n, Frame, Scale, LEFT, PLOT_WIDTH};
 use super::Chart;
 use crate::report::analysis::series::SeriesReport;
 use crate::report::analysis::summary::RunSummary;
-use crate::report::export::cells;
+use crate::report::export::{cells, server_cells};
 use crate::text::html;
 use std::fmt::Write;
 
@@ -60,14 +61,14 @@ fn lanes(s: &RunSummary, frame: &Frame, top: f64) -> String {
     for (i, who) in names.iter().enumerate() {
         let y = top + i as f64 * LANE;
         let (label, colour) = match who {
-            Some(name) => (html(&cells::quoted(name)).into_owned(), palette::node(i)),
+            Some(name) => (cells::quoted(name), palette::node(i)),
             None => (cells::CLUSTER.to_lowercase(), palette::CLUSTER),
         };
         let _ = write!(
             out,
-            "<g class=\"lane\" data-node=\"{label}\"><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{label}</text><line class=\"lane-base\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>",
-            n(LEFT - 5.0),
-            n(y + LANE / 2.0 + 3.5),
+            "<g class=\"lane\" data-node=\"{}\">{}<line class=\"lane-base\" x1=\"{}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>",
+            html(&label),
+            lane_label(&label, who.is_some(), y + LANE / 2.0 + 3.5),
             n(LEFT),
             n(LEFT + PLOT_WIDTH),
             n(y + LANE / 2.0),
@@ -92,9 +93,91 @@ fn lanes(s: &RunSummary, frame: &Frame, top: f64) -> String {
                 html(&c.errors)
             );
         }
+        if let Some(name) = who {
+            out.push_str(&lane_marks(s, frame, name, y));
+        }
         out.push_str("</g>");
     }
     out.push_str("</g>");
+    out
+}
+
+/// The room left of the plot for a lane's name.
+const GUTTER: f64 = LEFT - 7.0;
+
+/// A lane's name, ending just left of the plot at height `y`. A node's
+/// name that might not fit the room there (more than six characters, in
+/// the widest font) is drawn at a width that does, cut in the middle when
+/// it is long, its whole text on hover; a short one, and the cluster's
+/// lane, are drawn as they always were.
+fn lane_label(name: &str, from_log: bool, y: f64) -> String {
+    let at = format!("x=\"{}\" y=\"{}\" text-anchor=\"end\"", n(LEFT - 5.0), n(y));
+    if !from_log || name.chars().count() <= 6 {
+        return format!("<text {at}>{}</text>", html(name));
+    }
+    let shown = fit(name, GUTTER);
+    format!(
+        "<g class=\"lane-name\"><title>{}</title><text {at} textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\">{}</text></g>",
+        html(name),
+        n(width(&shown)),
+        html(&shown)
+    )
+}
+
+/// The lab's server events of node `name` on its lane, at `y`: a small
+/// triangle at each, the event in its tooltip, a down span as a dark bar
+/// under the lane; and a red cross at each read that found acknowledged
+/// writes lost, what they were in its tooltip. Presentation attributes,
+/// not the stylesheet, so that a page without either is what it was
+/// before they existed.
+fn lane_marks(s: &RunSummary, frame: &Frame, name: &str, y: f64) -> String {
+    let mut out = String::new();
+    for d in s.servers.down.iter().filter(|d| d.node == name) {
+        let from = frame.x(d.from_us);
+        let to = frame.x(d.until_us.unwrap_or(s.end_us));
+        let _ = write!(
+            out,
+            "<rect class=\"server-down\" data-from-us=\"{}\" fill=\"#111\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"2\"><title>{}: {}</title></rect>",
+            d.from_us,
+            n(from),
+            n(y + LANE - 2.0),
+            n((to - from).max(1.0)),
+            html(&cells::quoted(name)),
+            html(&server_cells::down(d))
+        );
+    }
+    for a in s
+        .anomalies
+        .iter()
+        .filter(|a| a.node == name && a.acked_lost.is_some())
+    {
+        let x = frame.x(a.t_us);
+        let _ = write!(
+            out,
+            "<path class=\"lost-write\" data-t-us=\"{}\" stroke=\"#d62728\" stroke-width=\"2\" d=\"M{} {}l6 6m0 -6l-6 6\"><title>{}: a read at {} s found the key behind: {}</title></path>",
+            a.t_us,
+            n(x - 3.0),
+            n(y + 1.0),
+            html(&cells::quoted(name)),
+            cells::secs(a.t_us),
+            html(&cells::discarded(a).unwrap_or_default())
+        );
+    }
+    for e in s.servers.events.iter().filter(|e| e.node == name) {
+        let x = frame.x(e.t_us);
+        let _ = write!(
+            out,
+            "<path class=\"server-event\" data-what=\"{}\" data-t-us=\"{}\" fill=\"#111\" d=\"M{} {}l3.5 -6h-7z\"><title>{} {}: {} at {} s</title></path>",
+            html(&cells::quoted(&e.what)),
+            e.t_us,
+            n(x),
+            n(y + 7.0),
+            html(&cells::quoted(name)),
+            html(&cells::quoted(&e.server)),
+            html(&cells::quoted(&e.describe)),
+            cells::secs(e.t_us)
+        );
+    }
     out
 }
 
@@ -116,10 +199,19 @@ pub fn chart(s: &RunSummary, series: &SeriesReport, marks: &[Mark]) -> Chart {
     for (i, name) in series.nodes.iter().enumerate() {
         items.push((palette::node(i), Swatch::Line, cells::quoted(name)));
     }
+    let mut marks_words = String::new();
+    if !s.servers.is_empty() {
+        marks_words.push_str(", the lab's server events (▼, hover for each) and the time a server was down (dark bar)");
+    }
+    if s.anomalies.iter().any(|a| a.acked_lost.is_some()) {
+        marks_words.push_str(
+            ", each read that found acknowledged writes lost (red ✕, hover for how many)",
+        );
+    }
     Chart {
         name: "throughput",
         caption: format!(
-            "Throughput: successful writes per second, per {}; under it each node's outages (no success for more than {})",
+            "Throughput: successful writes per second, per {}; under it each node's outages (no success for more than {}){marks_words}",
             super::duration(series.bucket_us),
             super::duration(s.gap_us)
         ),
