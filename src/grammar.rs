@@ -13,7 +13,7 @@
 
 /// Targets that name a role, resolved when the fault fires or per
 /// repetition: they can be no node's name.
-pub const ROLES: &[&str] = &["leader", "any"];
+pub const ROLES: &[&str] = &["leader", "any", "replica"];
 
 /// The group separator perseus hands to fault commands; they accept `|`
 /// too, as users type it.

@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod duration;
+pub mod engine_settings;
 pub mod event;
 pub mod grammar;
 pub mod load;

@@ -46,6 +46,9 @@ pub struct Scenario {
     pub repeat: u32,
     pub faults: Vec<ScheduledStep>,
     pub limits: Limits,
+    /// The engine's settings (`bin/lab.sh up --set KEY=VALUE`), as given:
+    /// the defaults' merged with the scenario's, key by key.
+    pub settings: BTreeMap<String, String>,
 }
 
 /// One fault of a scenario's schedule.
@@ -102,6 +105,7 @@ struct RawScenario {
     repeat: Option<u32>,
     faults: Option<Vec<RawStep>>,
     limits: Option<BTreeMap<String, serde_json::Value>>,
+    settings: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -149,6 +153,9 @@ pub fn parse(file: &str, text: &str) -> Result<Suite, String> {
     })
 }
 
+/// The lab's engines a scenario may name.
+pub const ENGINES: &[&str] = &["galera", "tidb", "patroni"];
+
 /// The longest run a suite may plan: what perseus-report reads of a run.
 pub const MAX_DURATION_S: u64 = crate::report::limits::MAX_SPAN_US / 1_000_000;
 /// The most scenarios a suite may hold.
@@ -169,10 +176,12 @@ fn scenario(
         .clone()
         .or(d.engine.clone())
         .unwrap_or_else(|| "galera".into());
-    if engine != "galera" && engine != "tidb" {
+    if !ENGINES.contains(&engine.as_str()) {
         return Err(format!(
-            "{}: '{engine}' is not an engine (galera, tidb)",
-            at("engine")
+            "{}: '{}' is not an engine ({})",
+            at("engine"),
+            crate::text::escape(&engine),
+            ENGINES.join(", ")
         ));
     }
     let nodes = s.nodes.or(d.nodes).unwrap_or(3);
@@ -208,6 +217,7 @@ fn scenario(
     let mut merged = d.limits.clone().unwrap_or_default();
     merged.extend(s.limits.clone().unwrap_or_default());
     let limits = limits(&merged, at)?;
+    let settings = settings(s, d, &engine, at)?;
     Ok(Scenario {
         name,
         engine,
@@ -216,7 +226,50 @@ fn scenario(
         repeat,
         faults: steps,
         limits,
+        settings,
     })
+}
+
+/// The engine's settings, the defaults' and the scenario's merged key by
+/// key: each a word of `bin/lab.sh up --set`'s shape, and what the engine
+/// accepts (`engine_settings.rs`).
+fn settings(
+    s: &RawScenario,
+    d: &RawScenario,
+    engine: &str,
+    at: &dyn Fn(&str) -> String,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut raw = d.settings.clone().unwrap_or_default();
+    raw.extend(s.settings.clone().unwrap_or_default());
+    let mut out = BTreeMap::new();
+    for (key, value) in raw {
+        let field = at(&format!("settings.{key}"));
+        let value = match value {
+            serde_json::Value::String(v) => v,
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Bool(b) => if b { "on" } else { "off" }.to_string(),
+            _ => return Err(format!("{field}: a word or a number")),
+        };
+        let key_ok = key.len() <= 40
+            && key.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+        let value_ok = !value.is_empty()
+            && value.len() <= 40
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
+        if !key_ok || !value_ok {
+            return Err(format!(
+                "{field}: KEY=VALUE as `bin/lab.sh up --set` takes it (the key lower-case letters, digits, '_' and '.'; the value letters, digits, '.', '_' and '-'; 40 characters at most)"
+            ));
+        }
+        out.insert(key, value);
+    }
+    crate::engine_settings::check(engine, &out)
+        .map_err(|why| format!("{}: {why}", at("settings")))?;
+    Ok(out)
 }
 
 fn step(
@@ -252,11 +305,11 @@ fn step(
         .target
         .strip_prefix('n')
         .and_then(|k| k.parse::<u32>().ok());
-    let known = matches!(f.target.as_str(), "leader" | "any")
+    let known = grammar::ROLES.contains(&f.target.as_str())
         || node.is_some_and(|k| (1..=nodes).contains(&k));
     if !known {
         return Err(format!(
-            "{}: '{}' is neither a node of {nodes} (n1..n{nodes}) nor a role (leader, any)",
+            "{}: '{}' is neither a node of {nodes} (n1..n{nodes}) nor a role (leader, any, replica)",
             at("target"),
             f.target
         ));

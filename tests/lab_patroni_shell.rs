@@ -179,3 +179,55 @@ fn an_experiment_leaves_a_leader_engine_time_to_fail_over() {
     let (ok, _, err) = times("patroni", "", "x '' ''");
     assert!(!ok && err.contains("take whole seconds"), "{err}");
 }
+
+/// `--check-suite` (src/engine_settings.rs) and the lab (`lab_E_check_settings`)
+/// give every engine setting the same verdict: a suite the check passes is
+/// one the lab builds.
+#[test]
+fn the_suite_check_and_the_lab_agree_on_engine_settings() {
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("galera", &[("gcache.size", "1M")]),
+        ("galera", &[("gcache.size", "0M")]),
+        ("galera", &[("gcache.page_size", "1024K")]),
+        ("galera", &[("gcache.size", "12345678M")]),
+        ("galera", &[("ttl", "30")]),
+        ("patroni", &[("dcs", "etcd")]),
+        ("patroni", &[("dcs", "zookeeper")]),
+        ("patroni", &[("synchronous_mode", "on")]),
+        ("patroni", &[("synchronous_mode", "yes")]),
+        ("patroni", &[("ttl", "25")]),
+        (
+            "patroni",
+            &[("ttl", "20"), ("loop_wait", "5"), ("retry_timeout", "5")],
+        ),
+        (
+            "patroni",
+            &[("ttl", "19"), ("loop_wait", "1"), ("retry_timeout", "3")],
+        ),
+        ("patroni", &[("ttl", "40"), ("loop_wait", "0")]),
+        ("patroni", &[("ttl", "40"), ("retry_timeout", "2")]),
+        ("patroni", &[("ttl", "30s")]),
+        ("patroni", &[("gcache.size", "1M")]),
+        ("tidb", &[("ttl", "30")]),
+        ("tidb", &[]),
+    ];
+    for (engine, pairs) in cases {
+        let map = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let rust = perseus::engine_settings::check(engine, &map).is_ok();
+        let sets: String = pairs
+            .iter()
+            .map(|(k, v)| format!("lab_parse_setting '{k}={v}'\n"))
+            .collect();
+        let out = lab_bash(&format!(
+            "declare -gA WANT_SETTINGS=()\n{sets}lab_check_settings {engine}\necho checked"
+        ));
+        let lab = out.status.success() && text(&out.stdout).contains("checked");
+        assert_eq!(
+            rust, lab,
+            "{engine} {pairs:?}: the check says {rust}, the lab {lab}"
+        );
+    }
+}

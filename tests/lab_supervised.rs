@@ -72,11 +72,14 @@ fn server_events<'a>(log: &'a [Value], node: &str) -> Vec<&'a Value> {
 /// the log, on the run's clock; the rejoin settles and the report says why
 /// n1 was out.
 fn rejoin_through_a_full_transfer(lab: &Lab) {
+    let watch = PasswordWatch::start(lab.password());
     let run = lab.experiment(
         "sst",
         3,
         &["--duration", "50", "--fault-at", "10", "--undo-at", "25"],
     );
+    let seen = watch.stop();
+    assert!(seen.is_empty(), "the password was in argv: {seen:?}");
     let n1 = server_events(&run.log, "n1");
     let order: Vec<&str> = n1.iter().filter_map(|e| e["what"].as_str()).collect();
     let at = |what: &str, after: u64| {
@@ -125,6 +128,44 @@ fn rejoin_through_a_full_transfer(lab: &Lab) {
         "the server's log tail"
     );
     each_fault_from_its_effect(&run.log, &run.faults);
+}
+
+/// Looks at every process's argv, every 20 ms, for the lab's password, while
+/// an experiment runs: perseus, the lab's scripts and servers, the SQL the
+/// lab runs. None may carry it (`ps` shows argv to every user).
+struct PasswordWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Vec<String>>,
+}
+
+impl PasswordWatch {
+    fn start(password: String) -> PasswordWatch {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            while !flag.load(Ordering::SeqCst) {
+                for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+                    let Ok(argv) = std::fs::read(entry.path().join("cmdline")) else {
+                        continue;
+                    };
+                    let argv = String::from_utf8_lossy(&argv).replace('\0', " ");
+                    if argv.contains(&password) && seen.len() < 10 {
+                        seen.push(argv);
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            seen
+        });
+        PasswordWatch { stop, thread }
+    }
+
+    fn stop(self) -> Vec<String> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.thread.join().expect("watch")
+    }
 }
 
 /// Every lab fault reports when its rules went in (or its signal was

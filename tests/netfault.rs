@@ -463,7 +463,10 @@ fn bad_input(net: &Net, a: usize) {
             vec!["partition", "n1|n9"],
             "'n9' is not a node of the cluster",
         ),
-        (vec!["partition", "n1,n2"], "needs at least two groups"),
+        (
+            vec!["partition", "n1,n2"],
+            "partition 'n1,n2': a shape (halves, bridge) or groups like",
+        ),
         (vec!["loss"], "loss needs an argument"),
         (vec!["isolate-in:x"], "isolate-in takes no argument"),
         (vec!["freeze"], "unknown action 'freeze'"),

@@ -10,14 +10,14 @@
 # partition's groups may be separated by `/` as well as `|`. Each check runs
 # in the C locale, where [A-Za-z] means ASCII letters only.
 
-GRAMMAR_ROLES=" leader any "
+GRAMMAR_ROLES=" leader any replica "
 
 # grammar_node NAME: 1 to 64 letters, digits, _ . -, starting with a letter
 # or digit, and not a role.
 grammar_node() {
     local LC_ALL=C
     if [[ "$GRAMMAR_ROLES" == *" $1 "* ]]; then
-        printf "node name '%s' is a role the tools give a meaning to (leader, any): choose another\n" "$1"
+        printf "node name '%s' is a role the tools give a meaning to (leader, any, replica): choose another\n" "$1"
         return 1
     fi
     [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$ ]] && return 0

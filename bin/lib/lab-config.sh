@@ -111,7 +111,7 @@ lab_settings_words() {
     local key
     for key in "${!LAB_SETTINGS[@]}"; do
         printf '%s=%s\n' "$key" "${LAB_SETTINGS[$key]}"
-    done | sort | paste -sd' ' -
+    done | LC_ALL=C sort | paste -sd' ' -
 }
 
 # lab_want_settings_words: the same for WANT_SETTINGS.
@@ -119,7 +119,7 @@ lab_want_settings_words() {
     local key
     for key in "${!WANT_SETTINGS[@]}"; do
         printf '%s=%s\n' "$key" "${WANT_SETTINGS[$key]}"
-    done | sort | paste -sd' ' -
+    done | LC_ALL=C sort | paste -sd' ' -
 }
 
 # lab_parse_setting KEY=VALUE: into WANT_SETTINGS (the settings asked for),

@@ -49,6 +49,10 @@ lab_leader_from_pd() {
 # and the script says so.
 lab_target() {
     local target="$1" node rc=0
+    if [[ "$target" == replica ]]; then
+        lab_replica
+        return
+    fi
     if [[ "$target" != leader ]]; then
         lab_need_node "$target"
         printf '%s\n' "$target"
@@ -79,6 +83,27 @@ lab_fault_target() {
         esac
     fi
     lab_target "$target"
+}
+
+# lab_replica: a node that does not lead now (a replica stays one while it
+# alone is cut off, so it is named once, before the run): the first node
+# after the leader; for an engine without a leader, n2.
+lab_replica() {
+    local leader rc=0 n
+    leader="$(lab_engine_call leader 2>/dev/null)" || rc=$?
+    leader="${leader%%$'\n'*}"
+    case "$rc" in
+        0) ;;
+        2) leader=n1 ;;
+        *) die "target replica: no leader is elected now, so no node is known to be a replica (see $(basename "$0") status)" ;;
+    esac
+    for n in $(lab_node_names); do
+        [[ "$n" == "$leader" ]] && continue
+        say "target replica: $n ($leader leads)"
+        printf '%s\n' "$n"
+        return
+    done
+    die "target replica: the lab has no node but the leader"
 }
 
 # lab_leader: the `lab.sh leader` command: the leader's node on the first

@@ -19,24 +19,50 @@ lab_suite_file() {
 }
 
 # lab_suite_plan FILE: one line per scenario, tab-separated: name, engine,
-# nodes, duration, repeat, then the schedule as AT:ACTION:TARGET words.
+# nodes, duration, repeat, the schedule as AT:ACTION:TARGET words, then the
+# engine settings as KEY=VALUE words (the defaults' merged with the
+# scenario's; checked by --check-suite before anything starts).
 lab_suite_plan() {
     jq -r '.defaults as $d | .scenarios[] |
         [.name, (.engine // $d.engine // "galera"), (.nodes // $d.nodes // 3),
          (.duration // $d.duration), (.repeat // $d.repeat // 1),
-         ((.faults // $d.faults // []) | map("\(.at):\(.action):\(.target)") | join(" "))]
+         ((.faults // $d.faults // []) | map("\(.at):\(.action):\(.target)") | join(" ")),
+         ((($d.settings // {}) + (.settings // {})) | to_entries
+           | map("\(.key)=\(.value | if type == "boolean" then (if . then "on" else "off" end) else tostring end)")
+           | sort | join(" "))]
         | @tsv' "$1"
 }
 
-# lab_suite_lab ENGINE NODES: a lab of that engine and size, rebuilt only
-# when the one up differs.
+# lab_suite_lab ENGINE NODES SETTINGS: a lab of that engine, size and
+# settings (KEY=VALUE words), rebuilt only when the one up differs.
 lab_suite_lab() {
-    local engine="$1" nodes="$2"
-    if [[ -f "$LAB_STATE" && ("$LAB_ENGINE" != "$engine" || "$LAB_NODES" != "$nodes") ]]; then
-        say "suite: the lab has $LAB_NODES $LAB_ENGINE nodes, the scenario wants $nodes $engine: rebuilding"
+    local engine="$1" nodes="$2" settings="$3" word args=()
+    for word in $settings; do
+        args+=(--set "$word")
+    done
+    if [[ -f "$LAB_STATE" ]] && [[ "$LAB_ENGINE" != "$engine" || "$LAB_NODES" != "$nodes" \
+        || "$(lab_settings_words)" != "$settings" ]]; then
+        say "suite: the lab has $LAB_NODES $LAB_ENGINE nodes (settings '$(lab_settings_words)'), the scenario wants $nodes $engine ('$settings'): rebuilding"
         lab_down
     fi
-    [[ -f "$LAB_STATE" ]] || lab_up --engine "$engine" --nodes "$nodes"
+    [[ -f "$LAB_STATE" ]] || lab_up --engine "$engine" --nodes "$nodes" "${args[@]}"
+}
+
+# lab_suite_ready ENGINE NODES SETTINGS RECORD: the readiness gate before a
+# run; when it fails, the lab is healed and, if that is not enough (a
+# former Patroni leader whose history the others never wrote, say), built
+# anew, as an operator would, and the gate tried again. Fails when even a
+# new lab is not ready.
+lab_suite_ready() {
+    local engine="$1" nodes="$2" settings="$3" record="$4"
+    lab_ready_gate "$LAB_SUITE_READY" "$record" before && return 0
+    say "suite: the lab is not ready ($READY_PROBLEM): healing every node"
+    lab_heal_all || true
+    lab_ready_gate "$LAB_SUITE_READY" "$record" before-healed && return 0
+    say "suite: still not ready after healing ($READY_PROBLEM): building the lab anew"
+    lab_down
+    lab_suite_lab "$engine" "$nodes" "$settings"
+    lab_ready_gate "$LAB_SUITE_READY" "$record" before-rebuilt
 }
 
 # lab_suite_unsupported SCHEDULE: why this machine cannot run the schedule,
@@ -162,7 +188,7 @@ lab_suite_runs() {
     plan="$(lab_suite_plan "$dir/suite.json")"
     n="$(wc -l <<<"$plan")"
     total="$(awk -F'\t' '{s += $5} END {print s}' <<<"$plan")"
-    while IFS=$'\t' read -r name engine nodes duration reps schedule; do
+    while IFS=$'\t' read -r name engine nodes duration reps schedule settings; do
         k=$((k + 1))
         why="$(lab_suite_unsupported "$schedule")"
         for ((rep = 1; rep <= reps; rep++)); do
@@ -177,10 +203,9 @@ lab_suite_runs() {
                 say "suite: $name skipped: $why"
                 continue
             fi
-            lab_suite_lab "$engine" "$nodes"
-            if ! lab_ready_gate "$LAB_SUITE_READY" "$run_dir/readiness.jsonl" before; then
+            lab_suite_lab "$engine" "$nodes" "$settings"
+            if ! lab_suite_ready "$engine" "$nodes" "$settings" "$run_dir/readiness.jsonl"; then
                 printf '%s\t%d\tunhealthy\t%s\n' "$name" "$rep" "${READY_PROBLEM:-not ready}" >>"$dir/not-run.tsv"
-                lab_heal_all || true
                 continue
             fi
             lab_suite_measure "$run_dir" "$suite/$name/$rep" "$duration" "$schedule" "$rep" \

@@ -285,8 +285,13 @@ fn plan(s: &Suite) -> String {
     let mut total = 0;
     for sc in &s.scenarios {
         total += sc.duration_s * u64::from(sc.repeat);
+        let settings: Vec<String> = sc.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let settings = match settings.is_empty() {
+            true => String::new(),
+            false => format!("\t{}", settings.join(" ")),
+        };
         out.push_str(&format!(
-            "{}\t{} nodes\t{}\t{} s\t{} runs\t{} faults\n",
+            "{}\t{} nodes\t{}\t{} s\t{} runs\t{} faults{settings}\n",
             sc.name,
             sc.nodes,
             sc.engine,
