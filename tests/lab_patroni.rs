@@ -347,6 +347,138 @@ fn isolate_the_leader(lab: &Lab) {
     );
 }
 
+/// The experiment's times with FAST settings (ttl 20): the leader cut off
+/// at 10 s, back at 60 s (room for a failover), the run 90 s.
+const EXPERIMENT: [&str; 6] = ["--fault-at", "10", "--undo-at", "60", "--duration", "90"];
+
+/// The first start event of a growing log, once perseus wrote it.
+fn run_id(log: &std::path::Path) -> String {
+    let mut id = None;
+    wait_for(Duration::from_secs(60), || {
+        id = std::fs::read_to_string(log).ok().and_then(|t| {
+            let line = t.lines().next()?;
+            let start: serde_json::Value = serde_json::from_str(line).ok()?;
+            start["run"].as_str().map(String::from)
+        });
+        id.is_some()
+    });
+    id.expect("perseus started its log")
+}
+
+/// perseus against the lab, the leader cut off (asynchronous replication,
+/// the v2 API): its clients' writes are acknowledged until it demotes, a
+/// new leader serves through the other routers, and once the old leader
+/// is back as a replica its key holds what the new leader had. The test
+/// counts the loss itself: it reads the old leader's key on the new leader
+/// before the heal, and counts the writes the log shows acknowledged
+/// before then with a value above it (each write adds one). The report's
+/// count of acknowledged writes lost must be exactly that.
+fn perseus_counts_what_a_cut_off_leader_lost(lab: &Lab) {
+    let old = leader(lab).expect("a leader");
+    let log = lab.results.join("async").join("events.jsonl");
+    let mut args = vec!["--engine", "patroni"];
+    args.extend(EXPERIMENT);
+    let (run, (read_value, key)) = std::thread::scope(|scope| {
+        let experiment = scope.spawn(|| lab.experiment("async", 3, &args));
+        let key = format!("{}-{old}-0", run_id(&log));
+        let (new, _) = new_leader(lab, &old, Duration::from_secs(60));
+        let value = router_sql(
+            lab,
+            &new,
+            &format!("SELECT value FROM storage WHERE id = '{key}'"),
+            10,
+        )
+        .expect("the new leader answers");
+        let read: i64 = value.trim().parse().unwrap_or(-1);
+        (experiment.join().expect("the experiment"), (read, key))
+    });
+    let rejoin_us = run.faults[1]["t_us"].as_u64().expect("the rejoin");
+    let lost = run
+        .log
+        .iter()
+        .filter(|e| e["ev"] == "op" && e["key"] == key.as_str() && e["ok"] == true)
+        .filter(|e| e["op"] == "update" || e["op"] == "insert")
+        .filter(|e| e["t_us"].as_u64() < Some(rejoin_us) && e["value"].as_i64() > Some(read_value))
+        .count() as u64;
+    let cut_us = run.faults[0]["t_us"].as_u64().expect("the cut");
+    let acked_after_cut = run
+        .log
+        .iter()
+        .filter(|e| e["ev"] == "op" && e["node"] == old.as_str() && e["ok"] == true)
+        .filter(|e| e["op"] == "update" && e["t_us"].as_u64() > Some(cut_us))
+        .count();
+    let fault = run
+        .log
+        .iter()
+        .find(|e| e["ev"] == "fault")
+        .expect("the fault");
+    assert_eq!(
+        (&fault["role"], &fault["node"]),
+        (&"leader".into(), &old.as_str().into())
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.dir.join("report.json")).unwrap())
+            .unwrap();
+    let counted = &report["runs"][0]["acked_lost"];
+    eprintln!(
+        "async: {old} acknowledged {acked_after_cut} writes after the cut; its key read {read_value} on the new leader; the test counts {lost} acknowledged writes lost, the report {counted}"
+    );
+    assert!(
+        acked_after_cut > 0,
+        "the cut-off leader acknowledged nothing"
+    );
+    assert!(
+        lost > 0,
+        "nothing was lost: {old} demoted before acknowledging"
+    );
+    assert_eq!(counted[old.as_str()].as_u64(), Some(lost), "{counted}");
+    let total: u64 = counted
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|v| v.as_u64())
+        .sum();
+    assert_eq!(total, lost, "no other node's key lost anything: {counted}");
+    for other in (1..=3).map(|n| format!("n{n}")).filter(|n| *n != old) {
+        let served = run.log.iter().any(|e| {
+            e["ev"] == "op"
+                && e["node"] == other.as_str()
+                && e["ok"] == true
+                && e["op"] == "update"
+                && e["t_us"].as_u64() > Some(cut_us + 5_000_000)
+                && e["t_us"].as_u64() < Some(rejoin_us)
+        });
+        assert!(
+            served,
+            "a new leader served {other}'s router during the cut"
+        );
+    }
+    assert!(
+        status_line(lab, &old).contains("patroni: replica running"),
+        "{}",
+        status_line(lab, &old)
+    );
+}
+
+/// The same cut with `synchronous_mode`: the cut-off leader's commits wait
+/// for a synchronous replica it cannot reach, so none it acknowledges can
+/// be lost: the report counts none.
+fn perseus_counts_no_loss_in_synchronous_mode(lab: &Lab) {
+    let mut args = vec!["--engine", "patroni"];
+    args.extend(EXPERIMENT);
+    let run = lab.experiment("sync", 3, &args);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.dir.join("report.json")).unwrap())
+            .unwrap();
+    let r = &report["runs"][0];
+    assert!(
+        r.get("acked_lost").is_none(),
+        "synchronous mode lost acknowledged writes: {}",
+        r["acked_lost"]
+    );
+    assert_eq!(r["anomalies_total"], 0, "{}", r["anomalies"]);
+}
+
 /// kill: the node loses power (no process of it left, PostgreSQL
 /// included); a new leader; `start` (with the caller's PG*) and the gate.
 fn kill_the_leader(lab: &Lab) {
@@ -478,6 +610,9 @@ fn lab_patroni_end_to_end() {
 
     up(&lab, &["--set", "dcs=etcd"]);
     no_pg_vars_in_servers(&lab, "after up");
+    // up returns once every server runs; the replicas may still be
+    // catching up (lag) until the gate passes.
+    ready(&lab, "up");
     let first = leader(&lab).expect("lab.sh leader names one");
     let status = text(&lab.ok(&["status"]).stdout);
     assert_eq!(
@@ -493,7 +628,6 @@ fn lab_patroni_end_to_end() {
         "{status}"
     );
     assert!(status_line(&lab, &first).contains("patroni: leader"));
-    ready(&lab, "up");
     let cluster: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(lab.dir.join("cluster.json")).unwrap())
             .unwrap();
@@ -513,6 +647,7 @@ fn lab_patroni_end_to_end() {
     );
     postmasters(&lab, &mut seen);
 
+    perseus_counts_what_a_cut_off_leader_lost(&lab);
     isolate_the_leader(&lab);
     postmasters(&lab, &mut seen);
     kill_the_leader(&lab);
@@ -521,14 +656,18 @@ fn lab_patroni_end_to_end() {
     postmasters(&lab, &mut seen);
     down_leaves_nothing(&lab, &seen);
 
-    up(&lab, &["--set", "synchronous_mode=on"]);
+    // The v2 API here too: with etcd3, Patroni 3.0.2 often gives the lock
+    // back to the old leader on rejoin (docs/lab.md), which the suite
+    // measures; this test wants a cluster that heals.
+    up(&lab, &["--set", "synchronous_mode=on", "--set", "dcs=etcd"]);
     let yml = std::fs::read_to_string(lab.dir.join("nodes/n1/pg/patroni.yml")).unwrap();
     assert!(
-        yml.contains("\netcd3:\n") && yml.contains("synchronous_mode: true"),
+        yml.contains("\netcd:\n") && yml.contains("synchronous_mode: true"),
         "{yml}"
     );
     ready(&lab, "up in synchronous mode");
     postmasters(&lab, &mut seen);
+    perseus_counts_no_loss_in_synchronous_mode(&lab);
     synchronous_commit_blocks(&lab);
     down_leaves_nothing(&lab, &seen);
 

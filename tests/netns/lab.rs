@@ -331,6 +331,15 @@ pub struct Run {
 }
 
 impl Lab {
+    /// The engine of the lab that is up, as its lab.env says.
+    pub fn engine(&self) -> String {
+        std::fs::read_to_string(self.dir.join("lab.env"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("engine=").map(String::from))
+            .unwrap_or_default()
+    }
+
     /// `lab.sh experiment ARGS --results RESULTS/NAME`, which must succeed.
     pub fn experiment(&self, name: &str, nodes: usize, args: &[&str]) -> Run {
         let dir = self.results.join(name);
@@ -398,9 +407,10 @@ impl Lab {
         let gates = json_lines(&dir.join("readiness.jsonl"));
         let labels: Vec<&str> = gates.iter().filter_map(|g| g["gate"].as_str()).collect();
         assert_eq!(labels, ["before", "after"], "{gates:?}");
+        let engine = self.engine();
         for g in &gates {
             assert_eq!(g["ready"], true, "{g}");
-            assert_eq!(g["engine"], "galera", "{g}");
+            assert_eq!(g["engine"], engine.as_str(), "{g}");
             assert_eq!(g["nodes"], nodes, "{g}");
         }
         let report: Value =
