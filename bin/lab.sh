@@ -100,11 +100,13 @@ perseus log; docs/lab.md says how each is done):
   heal-all                                every fault of every node undone
 
   experiment [--engine E] [--nodes N] [--set KEY=VALUE]... [--duration S] [--fault KIND]
-             [--fault-at S] [--undo-at S] [--target NODE|leader]
+             [--fault-at S] [--undo-at S] [--target NODE|leader|replica]
              [--results DIR] [--ready-timeout S]
                                           up if needed, wait until ready, run
                                           perseus with the fault on the target
-                                          (default: the leader; galera has none, n1)
+                                          (default: the leader, which perseus asks
+                                          for when the fault fires; galera has none,
+                                          n1; replica: a node that does not lead)
                                           at --fault-at (default 20) and its undo at
                                           --undo-at (default 40; patroni 20 + 2 x ttl
                                           + 10), for --duration (default undo + 20;

@@ -285,7 +285,11 @@ fn plan(s: &Suite) -> String {
     let mut total = 0;
     for sc in &s.scenarios {
         total += sc.duration_s * u64::from(sc.repeat);
-        let settings: Vec<String> = sc.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let settings: Vec<String> = sc
+            .settings
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let settings = match settings.is_empty() {
             true => String::new(),
             false => format!("\t{}", settings.join(" ")),
