@@ -9,7 +9,7 @@
 
 mod netns;
 
-use netns::lab::{cmd, host_rules, text, wait_for, writes_per_second, Lab, Run};
+use netns::lab::{cmd, host_rules, text, wait_for, writes_per_second, Lab, Run, GALERA_GRACE};
 use netns::root;
 use serde_json::Value;
 use std::os::unix::process::CommandExt;
@@ -278,7 +278,7 @@ fn experiment(lab: &Lab) {
         run.stderr.contains("has no leader"),
         "no word on the leader"
     );
-    run.quorum(("isolate", "rejoin"), &["n1"], 3, 60, 10);
+    run.quorum(("isolate", "rejoin"), &["n1"], 3, 60, GALERA_GRACE);
     rejoin_settles_at_the_machines_rate(&run);
 }
 

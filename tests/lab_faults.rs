@@ -12,15 +12,15 @@
 
 mod netns;
 
-use netns::lab::{host_rules, json_lines, text, Lab};
+use netns::lab::{host_rules, json_lines, text, Lab, GALERA_GRACE};
 use netns::netem_here;
 use std::time::{Duration, Instant};
 
-/// Seconds of each run: the fault at 6 s, its undo at 20 s (Galera needs
-/// about 6 s to evict a silent node, and up to 9 s to take a restarted one
-/// back), then 20 s for the cluster to settle and serve.
-const DURATION: u64 = 40;
-const SCHEDULE: [&str; 6] = ["--duration", "40", "--fault-at", "6", "--undo-at", "20"];
+/// Seconds of each run: the fault at 6 s, its undo at 26 s (late enough to
+/// leave seconds to check after GALERA_GRACE), then 20 s for the cluster to
+/// take the node back and serve.
+const DURATION: u64 = 46;
+const SCHEDULE: [&str; 6] = ["--duration", "46", "--fault-at", "6", "--undo-at", "26"];
 
 fn run_kind(lab: &Lab, kind: &str, nodes: usize, extra: &[&str]) -> netns::lab::Run {
     let mut args = vec!["--fault", kind];
@@ -170,7 +170,7 @@ fn lab_fault_kinds_end_to_end() {
         ("loss:10", "loss", "heal", &[]),
     ] {
         let run = run_kind(&lab, kind, 3, &[]);
-        run.quorum((cut, undo), cut_off, 3, DURATION, 10);
+        run.quorum((cut, undo), cut_off, 3, DURATION, GALERA_GRACE);
         if let Some((_, arg)) = kind.split_once(':') {
             let ev = run
                 .log
@@ -205,7 +205,7 @@ fn lab_fault_kinds_end_to_end() {
             "28",
         ],
     );
-    run.quorum(("partition", "heal"), &["n1", "n2"], 5, 48, 16);
+    run.quorum(("partition", "heal"), &["n1", "n2"], 5, 48, GALERA_GRACE);
     let ev = run
         .log
         .iter()
