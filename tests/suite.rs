@@ -122,8 +122,12 @@ fn the_smoke_suite_archives_every_run_and_judges_them() {
     assert_eq!(judged.status.code(), Some(1));
     assert!(text(&judged.stderr).contains("failed its limits: downtime"));
 
-    // A repetition that cannot start healthy is recorded, not counted; the
-    // next one runs on the healed cluster.
+    // A repetition whose lab is not ready is not measured on it: the suite
+    // heals every node, as an operator would (here: starts the killed n2),
+    // records each gate, and measures on the healed cluster. (A lab that not
+    // even a new build makes ready leaves the repetition unmeasured, listed
+    // in not-run.tsv; the leaderboard's side of that is in
+    // tests/leaderboard.rs.)
     lab.run(&["kill", "n2"]);
     let one = lab.results.join("one.json");
     std::fs::write(
@@ -133,20 +137,37 @@ fn the_smoke_suite_archives_every_run_and_judges_them() {
     )
     .unwrap();
     let out = lab.run(&["suite", one.to_str().unwrap(), "--ready-timeout", "5"]);
-    assert_eq!(out.status.code(), Some(1), "repetition 1 was not measured");
+    assert!(
+        text(&out.stderr).contains("suite: the lab is not ready (n"),
+        "{}",
+        text(&out.stderr)
+    );
     let dir = results_dir(&out);
-    let not_run = std::fs::read_to_string(dir.join("not-run.tsv")).unwrap();
-    assert!(not_run.starts_with("isolate\t1\tunhealthy\t"), "{not_run}");
-    assert!(!dir.join("isolate/1/events.jsonl").exists());
-    assert!(dir.join("isolate/2/events.jsonl").is_file());
+    let gates: Vec<Value> = std::fs::read_to_string(dir.join("isolate/1/readiness.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seen: Vec<(&str, bool)> = gates
+        .iter()
+        .map(|g| (g["gate"].as_str().unwrap(), g["ready"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        &seen[..2],
+        &[("before", false), ("before-healed", true)],
+        "{gates:?}"
+    );
+    assert!(gates[0]["problem"].as_str().unwrap().starts_with('n'));
+    assert!(
+        !dir.join("not-run.tsv").exists()
+            || std::fs::read_to_string(dir.join("not-run.tsv"))
+                .unwrap()
+                .is_empty()
+    );
+    for rep in ["1", "2"] {
+        assert!(dir.join("isolate").join(rep).join("events.jsonl").is_file());
+    }
     let board = json(&dir.join("leaderboard.json"));
     let s = &board["leaderboard"]["scenarios"][0];
-    assert_eq!(s["runs"].as_array().map(Vec::len), Some(1));
-    let failed = s["verdict"]["failed"][0].as_str().unwrap();
-    // The gate's own words: what was not whole (n2 down, or the others'
-    // view of a cluster of two).
-    assert!(
-        failed.starts_with("repetition 1 was not measured: n"),
-        "{failed}"
-    );
+    assert_eq!(s["runs"].as_array().map(Vec::len), Some(2), "{s}");
 }
