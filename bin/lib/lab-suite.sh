@@ -48,15 +48,21 @@ lab_suite_lab() {
     [[ -f "$LAB_STATE" ]] || lab_up --engine "$engine" --nodes "$nodes" "${args[@]}"
 }
 
-# lab_suite_ready ENGINE NODES SETTINGS RECORD: the readiness gate before a
-# run; when it fails, the lab is healed and, if that is not enough (a
-# former Patroni leader whose history the others never wrote, say), built
-# anew, as an operator would, and the gate tried again. Fails when even a
-# new lab is not ready.
+# lab_suite_ready ENGINE NODES SETTINGS RECORD [UNREADY]: the readiness gate
+# before a run; when it fails, the lab is healed and, if that is not enough
+# (a former Patroni leader whose history the others never wrote, say), built
+# anew, as an operator would, and the gate tried again. UNREADY (1: the
+# gate after the previous run already waited its whole limit in vain) skips
+# the first wait, which would only repeat that one. Fails when even a new
+# lab is not ready.
 lab_suite_ready() {
-    local engine="$1" nodes="$2" settings="$3" record="$4"
-    lab_ready_gate "$LAB_SUITE_READY" "$record" before && return 0
-    say "suite: the lab is not ready ($READY_PROBLEM): healing every node"
+    local engine="$1" nodes="$2" settings="$3" record="$4" unready="${5:-0}"
+    if [[ "$unready" == 1 ]]; then
+        say "suite: the lab was not ready after the last run: healing every node"
+    else
+        lab_ready_gate "$LAB_SUITE_READY" "$record" before && return 0
+        say "suite: the lab is not ready ($READY_PROBLEM): healing every node"
+    fi
     lab_heal_all || true
     lab_ready_gate "$LAB_SUITE_READY" "$record" before-healed && return 0
     say "suite: still not ready after healing ($READY_PROBLEM): building the lab anew"
@@ -184,7 +190,7 @@ lab_suite() {
 # lab_suite_runs DIR SUITE: every scenario and repetition of DIR/suite.json.
 lab_suite_runs() {
     local dir="$1" suite="$2" plan name engine nodes duration reps schedule rep k=0 n
-    local started="$SECONDS" done_runs=0 total=0 run_dir why left per
+    local started="$SECONDS" done_runs=0 total=0 run_dir why left per unready=0
     plan="$(lab_suite_plan "$dir/suite.json")"
     n="$(wc -l <<<"$plan")"
     total="$(awk -F'\t' '{s += $5} END {print s}' <<<"$plan")"
@@ -204,7 +210,7 @@ lab_suite_runs() {
                 continue
             fi
             lab_suite_lab "$engine" "$nodes" "$settings"
-            if ! lab_suite_ready "$engine" "$nodes" "$settings" "$run_dir/readiness.jsonl"; then
+            if ! lab_suite_ready "$engine" "$nodes" "$settings" "$run_dir/readiness.jsonl" "$unready"; then
                 printf '%s\t%d\tunhealthy\t%s\n' "$name" "$rep" "${READY_PROBLEM:-not ready}" >>"$dir/not-run.tsv"
                 continue
             fi
@@ -212,7 +218,8 @@ lab_suite_runs() {
                 || say "suite: $name repetition $rep left no complete report (see $run_dir)"
             lab_server_logs "$run_dir"
             lab_heal_all || say "suite: healing after $name repetition $rep failed; the next gate decides"
-            lab_ready_gate "$LAB_SUITE_READY" "$run_dir/readiness.jsonl" after || true
+            unready=0
+            lab_ready_gate "$LAB_SUITE_READY" "$run_dir/readiness.jsonl" after || unready=1
         done
     done <<<"$plan"
 }
