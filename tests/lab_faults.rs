@@ -14,6 +14,7 @@ mod netns;
 
 use netns::lab::{host_rules, json_lines, text, Lab, GALERA_GRACE};
 use netns::netem_here;
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 /// Seconds of each run: the fault at 6 s, its undo at 26 s (late enough to
@@ -21,6 +22,26 @@ use std::time::{Duration, Instant};
 /// take the node back and serve.
 const DURATION: u64 = 46;
 const SCHEDULE: [&str; 6] = ["--duration", "46", "--fault-at", "6", "--undo-at", "26"];
+
+/// A `start` is measured from when its supervisor spawned n1's server (the
+/// server's `started` event), not from when the lab saw it alive later.
+fn start_from_its_spawn(log: &[Value]) {
+    let start = log
+        .iter()
+        .find(|e| e["ev"] == "fault" && e["action"] == "start")
+        .expect("a start fault");
+    let effect = start["effect_us"].as_u64().expect("start has effect_us");
+    let spawned = log
+        .iter()
+        .filter(|e| e["ev"] == "server" && e["node"] == "n1" && e["what"] == "started")
+        .filter_map(|e| e["t_us"].as_u64())
+        .find(|&t| t >= effect)
+        .unwrap_or_else(|| panic!("no server started after the start's effect: {start}"));
+    assert!(
+        spawned - effect < 500_000,
+        "the start took effect at {effect} us, its server spawned at {spawned} us"
+    );
+}
 
 fn run_kind(lab: &Lab, kind: &str, nodes: usize, extra: &[&str]) -> netns::lab::Run {
     let mut args = vec!["--fault", kind];
@@ -171,6 +192,9 @@ fn lab_fault_kinds_end_to_end() {
     ] {
         let run = run_kind(&lab, kind, 3, &[]);
         run.quorum((cut, undo), cut_off, 3, DURATION, GALERA_GRACE);
+        if cut == "kill" {
+            start_from_its_spawn(&run.log);
+        }
         if let Some((_, arg)) = kind.split_once(':') {
             let ev = run
                 .log

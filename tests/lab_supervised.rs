@@ -97,12 +97,20 @@ fn rejoin_through_a_full_transfer(lab: &Lab) {
         "restarted {} us after the exit",
         restart_us - exit_us
     );
+    // The joiner's transfer starts undecided (its script runs before the
+    // donor chooses) and the first end says it was a full one.
     let sst = at("transfer_started", restart_us);
     assert_eq!(
         (&sst["transfer"], &sst["side"]),
-        (&"sst".into(), &"joiner".into())
+        (&Value::Null, &"joiner".into()),
+        "{sst}"
     );
     let done = at("transfer_finished", sst["t_us"].as_u64().unwrap());
+    assert_eq!(
+        (&done["transfer"], &done["side"]),
+        (&"sst".into(), &"joiner".into()),
+        "{done}"
+    );
     let ready = at("ready", done["t_us"].as_u64().unwrap());
     assert!(ready["t_us"].as_u64().unwrap() < 50_000_000);
     for e in &n1 {
@@ -115,7 +123,9 @@ fn rejoin_through_a_full_transfer(lab: &Lab) {
     );
     let report = std::fs::read_to_string(run.dir.join("report.txt")).unwrap();
     assert!(
-        report.contains("restarted at ") && report.contains("(signal 6: SIGABRT)"),
+        report.contains("restarted at ")
+            && report.contains("(signal 6: SIGABRT)")
+            && report.contains("SST (joiner) "),
         "{report}"
     );
     assert!(

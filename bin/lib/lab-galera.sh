@@ -37,19 +37,24 @@ lab_galera_components() { printf 'mariadbd\n'; }
 
 # What a node's output says of its state transfers and readiness, as
 # perseus-supervise --event takes it (WHAT:TRANSFER:SIDE:TEXT; docs/lab.md,
-# "Server events"): the joiner's IST and SST, the donor's, an abort.
+# "Server events"): the joiner's IST and SST, the donor's, an abort. The
+# joiner runs its state-transfer script before the donor has chosen
+# between IST and SST (the script then says "rsync SST started" either
+# way), so that start names no kind; the script's "rsync SST completed",
+# or the IST that follows a bypassed script, decides it. The donor knows
+# from the start ("rsync IST started on donor" when it only bypasses).
 GALERA_EVENTS=(
+    "transfer_started::joiner:--role 'joiner'"
+    "transfer_finished:sst:joiner:rsync SST completed on joiner"
+    "transfer_failed::joiner:SST failed for position"
     "transfer_started:ist:joiner:Receiving IST: "
     "transfer_finished:ist:joiner:IST received: "
-    "transfer_started:sst:joiner:--role 'joiner'"
-    "transfer_finished:sst:joiner:SST succeeded for position"
-    "transfer_failed:sst:joiner:SST failed for position"
     "transfer_failed::joiner:Will never receive state"
     "transfer_started:ist:donor:async IST sender starting to serve"
     "transfer_finished:ist:donor:async IST sender served"
     "transfer_failed:ist:donor:async IST sender failed to serve"
-    "transfer_started:sst:donor:--role 'donor'"
-    "transfer_finished:sst:donor:Donor monitor thread ended"
+    "transfer_started:sst:donor:rsync SST started on donor"
+    "transfer_finished:sst:donor:rsync SST completed on donor"
     "ready:::Synchronized with group, ready for connections"
 )
 

@@ -44,6 +44,10 @@ lab_supervise() {
     shift 4
     [[ -n "${SUPERVISE_BIN:-}" ]] || lab_binaries
     rm -f "$(lab_pidfile "$node" "$comp")"
+    # A scheduled `start` takes effect when the supervisor spawns its server,
+    # a few ms after this; seeing the server alive below comes up to 50 ms
+    # of polling (and more on a busy machine) later.
+    faultlog_effect
     LAB_SPAWN_PIDFILE="$(lab_supervisor_pidfile "$node" "$comp")" lab_spawn "$node" "$comp" \
         "$SUPERVISE_BIN" --node "$node" --server "$comp" --pidfile "$(lab_pidfile "$node" "$comp")" \
         --log "$(lab_logfile "$node" "$comp")" --restart "$rule" --restart-sec "$delay" \
@@ -53,11 +57,7 @@ lab_supervise() {
     local supervisor
     supervisor="$(<"$(lab_supervisor_pidfile "$node" "$comp")")"
     for ((i = 0; i < 200; i++)); do
-        if lab_alive "$node" "$comp"; then
-            # A scheduled `start` takes effect when its server runs.
-            faultlog_effect
-            return 0
-        fi
+        lab_alive "$node" "$comp" && return 0
         kill -0 "$supervisor" 2>/dev/null || break
         sleep 0.05
     done

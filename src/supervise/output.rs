@@ -119,7 +119,7 @@ mod tests {
 
     fn patterns() -> Vec<LinePattern> {
         [
-            "transfer_started:sst:joiner:rsync SST started on joiner",
+            "transfer_finished:sst:joiner:rsync SST completed on joiner",
             "ready:::Synchronized with group, ready for connections",
             "timeline:::selected new timeline ID:",
         ]
@@ -133,7 +133,7 @@ mod tests {
         let p = patterns();
         let sst = told(
             &p,
-            "WSREP_SST: [INFO] rsync SST started on joiner (20261205 21:46:06.542)\r",
+            "WSREP_SST: [INFO] rsync SST completed on joiner (20261205 21:46:06.542)\r",
         )
         .expect("matches");
         assert_eq!(
@@ -142,7 +142,7 @@ mod tests {
                 sst.transfer.as_deref(),
                 sst.side.as_deref()
             ),
-            ("transfer_started", Some("sst"), Some("joiner"))
+            ("transfer_finished", Some("sst"), Some("joiner"))
         );
         assert!(sst.line.ends_with("06.542)"), "{}", sst.line);
         let ready = told(

@@ -194,15 +194,24 @@ fn exit_how(describe: &str) -> String {
         })
 }
 
+/// The kind of a transfer whose start did not say it: a Galera joiner runs
+/// its state-transfer script before the donor has decided between IST and
+/// SST, and learns which from a later line.
+pub const UNDECIDED: &str = "state transfer";
+
 /// One server's events as steps: a transfer's start paired with the next
-/// end of the same kind and side.
+/// end of the same kind and side; an undecided transfer takes the kind of
+/// the first start or end of its side that names one.
 fn steps(events: &[&ServerEvent]) -> Vec<Step> {
     let mut out: Vec<Step> = Vec::new();
     for e in events {
         let ends = e.is(server_what::TRANSFER_FINISHED) || e.is(server_what::TRANSFER_FAILED);
         if e.is(server_what::TRANSFER_STARTED) {
+            if decide_open(&mut out, e) {
+                continue;
+            }
             out.push(Step::Transfer {
-                kind: e.transfer.clone().unwrap_or_else(|| "transfer".into()),
+                kind: e.transfer.clone().unwrap_or_else(|| UNDECIDED.into()),
                 side: e.side.clone(),
                 from_us: e.t_us,
                 until_us: None,
@@ -217,22 +226,53 @@ fn steps(events: &[&ServerEvent]) -> Vec<Step> {
     out
 }
 
-/// Ends the open transfer this event ends (the same kind, or any when the
-/// event names none, and the same side); false when none is open.
-fn close_transfer(steps: &mut [Step], e: &ServerEvent) -> bool {
-    let open = steps.iter_mut().rev().find(|s| match s {
+/// The open transfer of `side`, if any, that the event's kind may end or
+/// decide: one of that kind, an undecided one, or (an event naming no
+/// kind) any.
+fn open_transfer<'s>(steps: &'s mut [Step], e: &ServerEvent) -> Option<&'s mut Step> {
+    steps.iter_mut().rev().find(|s| match s {
         Step::Transfer {
             kind,
             side,
             until_us: None,
             ..
-        } => e.transfer.as_ref().is_none_or(|k| k == kind) && *side == e.side,
+        } => {
+            *side == e.side && (kind == UNDECIDED || e.transfer.as_ref().is_none_or(|k| k == kind))
+        }
         _ => false,
-    });
-    match open {
+    })
+}
+
+/// A start naming its kind while an undecided transfer of the same side is
+/// open is that transfer going on (the donor decided): it takes the kind and
+/// keeps its start. False when there is no such transfer.
+fn decide_open(steps: &mut [Step], e: &ServerEvent) -> bool {
+    let Some(named) = e.transfer.as_ref() else {
+        return false;
+    };
+    match open_transfer(steps, e) {
+        Some(Step::Transfer { kind, .. }) if kind == UNDECIDED => {
+            *kind = named.clone();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Ends the open transfer this event ends (the same kind, an undecided one,
+/// which takes the event's kind, or any when the event names none; the same
+/// side); false when none is open.
+fn close_transfer(steps: &mut [Step], e: &ServerEvent) -> bool {
+    match open_transfer(steps, e) {
         Some(Step::Transfer {
-            until_us, failed, ..
+            kind,
+            until_us,
+            failed,
+            ..
         }) => {
+            if let Some(named) = &e.transfer {
+                kind.clone_from(named);
+            }
             *until_us = Some(e.t_us);
             *failed = e.is(server_what::TRANSFER_FAILED);
             true
@@ -335,6 +375,57 @@ mod tests {
                 transfer("sst", 34_096_000, Some(38_376_000), false),
                 Step::At(38_571_000, "ready".into()),
             ]
+        );
+    }
+
+    /// A joiner's state-transfer script starts before the donor decides:
+    /// the transfer is undecided until a line names IST or SST. An IST
+    /// (the script bypassed, as after a kill with the write sets still in
+    /// the donor's cache) is one IST from the request; an SST ends as SST,
+    /// and the IST after it is a step of its own.
+    #[test]
+    fn an_undecided_transfer_takes_the_kind_the_donor_chose() {
+        let story = |events: &[(u64, &str, Option<&str>)]| {
+            let mut log = ServerLog::default();
+            for &(t_us, what, kind) in events {
+                log.add(&transfer(t_us, what, kind));
+            }
+            let r = log.finish();
+            let stories = r.stories();
+            stories[0].1.clone()
+        };
+        let step = |kind: &str, from_us, until_us| Step::Transfer {
+            kind: kind.into(),
+            side: Some("joiner".into()),
+            from_us,
+            until_us: Some(until_us),
+            failed: false,
+        };
+        let (start, end) = (
+            server_what::TRANSFER_STARTED,
+            server_what::TRANSFER_FINISHED,
+        );
+        assert_eq!(
+            story(&[
+                (1, start, None),
+                (5, start, Some("ist")),
+                (7, end, Some("ist"))
+            ]),
+            vec![step("ist", 1, 7)]
+        );
+        assert_eq!(
+            story(&[
+                (1, start, None),
+                (4, end, Some("sst")),
+                (5, start, Some("ist")),
+                (7, end, Some("ist"))
+            ]),
+            vec![step("sst", 1, 4), step("ist", 5, 7)]
+        );
+        let failed = story(&[(1, start, None), (2, server_what::TRANSFER_FAILED, None)]);
+        assert!(
+            matches!(&failed[..], [Step::Transfer { kind, failed: true, .. }] if kind == UNDECIDED),
+            "{failed:?}"
         );
     }
 

@@ -67,13 +67,15 @@ fn time(f: &FaultReport, step: &ScheduledStep) -> Option<String> {
     })
 }
 
-/// A node target must be that node; a role the same node throughout.
+/// A node target must be that node; a role (any of the grammar's: the lab
+/// resolves `any` and `replica` before the run, perseus `leader` when the
+/// fault fires) the same node throughout.
 fn target<'a>(
     f: &'a FaultReport,
     step: &'a ScheduledStep,
     roles: &mut Vec<(&'a str, &'a str)>,
 ) -> Option<String> {
-    let role = matches!(step.target.as_str(), "leader" | "any");
+    let role = crate::grammar::ROLES.contains(&step.target.as_str());
     if !role {
         return (f.node != step.target).then(|| {
             format!(
@@ -133,6 +135,23 @@ mod tests {
         assert_eq!(
             differs(&run(10 * S, 22 * S, "n1")[..1], 1, &schedule).as_deref(),
             Some("it has 1 faults (1 fault commands failed), the schedule 2")
+        );
+        // A replica is chosen by the lab before the run: any node, the
+        // same one for the fault and its undo.
+        let replica = [
+            step(10.0, "isolate", "replica"),
+            step(80.0, "rejoin", "replica"),
+        ];
+        let isolated = |undo_node: &str| {
+            [
+                FaultReport::bare("isolate", None, "n1", 10 * S),
+                FaultReport::bare("rejoin", None, undo_node, 80 * S),
+            ]
+        };
+        assert_eq!(differs(&isolated("n1"), 0, &replica), None);
+        assert_eq!(
+            differs(&isolated("n2"), 0, &replica).as_deref(),
+            Some("fault 2 (rejoin) is on n2, but replica was n1 earlier in the run")
         );
         let fixed = [step(10.0, "kill", "n2")];
         assert_eq!(
