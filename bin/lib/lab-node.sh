@@ -34,9 +34,23 @@ lab_status() {
 }
 
 lab_kill_node() {
-    local node="$1" comp
+    local node="$1" comp pid pids=()
     lab_need_node "$node"
     lab_lock
+    # The machine loses power: every component's supervisor, server and
+    # their descendants get SIGKILL at once, so that none goes on while
+    # another is killed (a Patroni leader's PostgreSQL acknowledged a write
+    # 0.9 s after its etcd was killed, and lost it); lab_kill then waits
+    # for each and catches a server that was in its restart delay.
+    for comp in $(lab_engine_call components); do
+        for pid in $(lab_supervisor_pid "$node" "$comp") $(lab_pid "$node" "$comp"); do
+            mapfile -t -O "${#pids[@]}" pids < <(lab_tree "$pid")
+        done
+    done
+    if ((${#pids[@]} > 0)); then
+        kill -KILL "${pids[@]}" 2>/dev/null || true
+        faultlog_effect
+    fi
     for comp in $(lab_engine_call components); do
         lab_kill "$node" "$comp"
     done
