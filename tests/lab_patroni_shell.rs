@@ -9,18 +9,9 @@ mod bash;
 #[path = "common/signals.rs"]
 mod signals;
 
-use bash::bash;
+use bash::{bash, root, text};
 use perseus::supervise::output::{told, LinePattern};
-use std::path::PathBuf;
 use std::process::Output;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// BODY after sourcing the lab's libraries (as bin/lab.sh does, so that
 /// every engine is defined), with a lab's names set but none built.

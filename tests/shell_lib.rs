@@ -14,15 +14,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 mod bash;
 #[path = "common/signals.rs"]
 mod signals;
-use bash::bash;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use bash::{bash, root, text};
 
 /// A scratch directory, unique per test and process, removed when dropped.
 struct Scratch(PathBuf);

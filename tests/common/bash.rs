@@ -7,12 +7,22 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A child's output as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
 /// `bash -c` with strict mode and the given libraries of bin/lib sourced,
 /// then `body`; args become $1... The child is the leader of a process group
 /// of its own, so that a `kill 0` in it stays inside. Its status and output
 /// are printed, for a failing test's story.
 pub fn bash(libs: &[&str], body: &str, args: &[&str]) -> Output {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = root();
     let mut script = String::from("set -euo pipefail\n");
     for lib in libs {
         script += &format!("source '{}/bin/lib/{lib}.sh'\n", root.display());
@@ -28,7 +38,6 @@ pub fn bash(libs: &[&str], body: &str, args: &[&str]) -> Output {
         .default_signals()
         .output()
         .expect("run bash");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     eprintln!(
         "{}\nstdout: {}\nstderr: {}",
         out.status,
