@@ -34,7 +34,7 @@ lab_status() {
 }
 
 lab_kill_node() {
-    local node="$1" comp pid pids=()
+    local node="$1" comp pids=()
     lab_need_node "$node"
     lab_lock
     # The machine loses power: every component's supervisor, server and
@@ -43,9 +43,7 @@ lab_kill_node() {
     # 0.9 s after its etcd was killed, and lost it); lab_kill then waits
     # for each and catches a server that was in its restart delay.
     for comp in $(lab_engine_call components); do
-        for pid in $(lab_supervisor_pid "$node" "$comp") $(lab_pid "$node" "$comp"); do
-            mapfile -t -O "${#pids[@]}" pids < <(lab_tree "$pid")
-        done
+        mapfile -t -O "${#pids[@]}" pids < <(lab_kill_targets "$node" "$comp")
     done
     if ((${#pids[@]} > 0)); then
         kill -KILL "${pids[@]}" 2>/dev/null || true

@@ -135,14 +135,21 @@ lab_unit_pids() {
     fi
 }
 
+# lab_kill_targets NODE COMPONENT: the PIDs a power loss ends, one a line:
+# the supervisor's, the server's, and their descendants'.
+lab_kill_targets() {
+    local pid
+    for pid in $(lab_supervisor_pid "$1" "$2") $(lab_pid "$1" "$2"); do
+        lab_tree "$pid"
+    done
+}
+
 # lab_kill NODE COMPONENT: the node loses power: SIGKILL to the supervisor
 # first (so that nothing restarts the server), then to the server and their
 # descendants; waits (up to 10 s) until they are gone.
 lab_kill() {
     local node="$1" comp="$2" pid pids=() i
-    for pid in $(lab_supervisor_pid "$node" "$comp") $(lab_pid "$node" "$comp"); do
-        mapfile -t -O "${#pids[@]}" pids < <(lab_tree "$pid")
-    done
+    mapfile -t pids < <(lab_kill_targets "$node" "$comp")
     if ((${#pids[@]} > 0)); then
         kill -KILL "${pids[@]}" 2>/dev/null || true
         faultlog_effect
