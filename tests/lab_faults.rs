@@ -37,8 +37,10 @@ fn start_from_its_spawn(log: &[Value]) {
         .filter_map(|e| e["t_us"].as_u64())
         .find(|&t| t >= effect)
         .unwrap_or_else(|| panic!("no server started after the start's effect: {start}"));
+    // Before the fix the stamp came after the spawn; the bound only keeps
+    // a stamp from being far too early, generous for a slow machine.
     assert!(
-        spawned - effect < 500_000,
+        spawned - effect < 5_000_000,
         "the start took effect at {effect} us, its server spawned at {spawned} us"
     );
 }
